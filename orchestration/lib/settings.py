@@ -1,0 +1,88 @@
+"""Run settings of SPEC §2/§4: one name each as CLI flag, environment variable and dbt var."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENV_PREFIX = "ONEFUNNEL_"
+DEFAULT_LANDING = Path("data/landing")
+DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path = DEFAULT_LANDING
+    warehouse: Path = DEFAULT_WAREHOUSE
+    timezone: str = "UTC"
+    base_currency: str = "USD"
+    # None means "today in `timezone`", decided when a run starts, not when code loads.
+    as_of: date | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(f"timezone: unknown time zone {self.timezone!r}") from exc
+        if not re.fullmatch(r"[A-Za-z]{3}", self.base_currency):
+            raise SettingsError(
+                f"base_currency: {self.base_currency!r} is not an ISO-4217 code"
+            )
+        object.__setattr__(self, "base_currency", self.base_currency.upper())
+        object.__setattr__(self, "landing", Path(self.landing).expanduser().absolute())
+        object.__setattr__(self, "warehouse", Path(self.warehouse).expanduser().absolute())
+
+    @classmethod
+    def resolve(cls, environ: dict[str, str] | None = None, **flags) -> Settings:
+        """Flags win over the environment, the environment over the defaults."""
+        environ = os.environ if environ is None else environ
+        values: dict = {}
+        for name in ("landing", "warehouse", "timezone", "base_currency", "as_of"):
+            value = flags.get(name)
+            if value is None:
+                value = environ.get(ENV_PREFIX + name.upper()) or None
+            if value is not None:
+                values[name] = value
+        if isinstance(values.get("as_of"), str):
+            values["as_of"] = parse_as_of(values["as_of"])
+        return cls(**values)
+
+    def reporting_date(self) -> date:
+        """`as_of`, or today in the reporting time zone."""
+        return self.as_of or datetime.now(ZoneInfo(self.timezone)).date()
+
+    def for_run(self) -> Settings:
+        """These settings with `as_of` fixed, so every step of one run counts the same day."""
+        return replace(self, as_of=self.reporting_date())
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {
+            "timezone": self.timezone,
+            "base_currency": self.base_currency,
+            "as_of": self.reporting_date().isoformat(),
+        }
+
+    def environment(self) -> dict[str, str]:
+        """The settings as environment variables, for dbt's profile and child processes."""
+        return {
+            ENV_PREFIX + "LANDING": str(self.landing),
+            ENV_PREFIX + "WAREHOUSE": str(self.warehouse),
+            ENV_PREFIX + "TIMEZONE": self.timezone,
+            ENV_PREFIX + "BASE_CURRENCY": self.base_currency,
+            ENV_PREFIX + "AS_OF": self.reporting_date().isoformat(),
+        }
+
+
+def parse_as_of(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise SettingsError(f"as_of: {value!r} is not a date in YYYY-MM-DD form") from exc
