@@ -1,0 +1,27 @@
+"""The Dagster code location: `dagster dev` from the repository root loads `defs`."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.dbt.assets import dbt_models, dbt_resource, dbt_seeds
+from orchestration.defs.ingestion.assets import ingestion_assets
+from orchestration.defs.resources import PipelineSettings
+from orchestration.defs.schedules import daily_pipeline, daily_schedule
+from orchestration.lib.settings import Settings
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*ingestion_assets, dbt_seeds, dbt_models],
+        jobs=[daily_pipeline],
+        schedules=[daily_schedule(settings.timezone)],
+        resources={
+            "settings": PipelineSettings.from_settings(settings),
+            "dbt": dbt_resource(),
+        },
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(Settings.resolve())

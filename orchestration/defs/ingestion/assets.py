@@ -1,0 +1,75 @@
+"""One asset per landing entity, materialised together per source (crm, ads, payments, finance).
+
+Asset keys are `<source>/<entity>`, the keys dagster-dbt gives the dbt sources of the same
+tables, so the staging models hang directly below them in the graph.
+"""
+
+
+from datetime import UTC, datetime
+
+import dagster as dg
+from dagster import AssetExecutionContext
+import duckdb
+
+from orchestration.defs.resources import PipelineSettings
+from orchestration.lib.entities import SOURCES, crm_stage_names, entities_of
+from orchestration.lib.ingestion import EntityLoad, load_entity
+from orchestration.lib.landing import IngestionError
+from orchestration.lib.paths import SEEDS_DIR
+
+
+def load_metadata(load: EntityLoad) -> dict:
+    return {
+        "files": load.files,
+        "rows_read": load.rows_read,
+        "rows_staged": load.rows_staged,
+        "rows_quarantined": load.rows_quarantined,
+        "rows_replaced": load.rows_replaced,
+        "records": load.records,
+        "dagster/row_count": load.rows_staged,
+        "seconds": round(load.seconds, 3),
+    }
+
+
+def build_source_ingestion(source: str) -> dg.AssetsDefinition:
+    entities = entities_of(source)
+
+    @dg.multi_asset(
+        name=f"ingest_{source}",
+        specs=[
+            dg.AssetSpec(
+                key=dg.AssetKey([source, e.name]),
+                group_name=source,
+                kinds={"duckdb", "csv", "parquet"},
+                description=(
+                    f"Landing `{e.path}` (csv or parquet, file or folder of drops) loaded into "
+                    f"`raw.{e.table}` with file and line per row; bad rows go to raw.quarantine."
+                ),
+                metadata={"table": f"raw.{e.table}", "key": ", ".join(e.key)},
+            )
+            for e in entities
+        ],
+    )
+    def ingest(context: AssetExecutionContext, settings: PipelineSettings):
+        run_settings = settings.resolved()
+        enum_values = {"stage": tuple(crm_stage_names(SEEDS_DIR))}
+        loaded_at = datetime.now(UTC)
+        run_settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(run_settings.warehouse)) as con:
+            for e in entities:
+                try:
+                    load = load_entity(con, run_settings.landing, e, enum_values, loaded_at)
+                except IngestionError as exc:
+                    raise dg.Failure(description=f"ingestion of {e.path} failed: {exc}") from exc
+                context.log.info(
+                    f"{e.path}: read {load.rows_read}, staged {load.rows_staged}, "
+                    f"quarantined {load.rows_quarantined}, replaced {load.rows_replaced}"
+                )
+                yield dg.MaterializeResult(
+                    asset_key=dg.AssetKey([source, e.name]), metadata=load_metadata(load)
+                )
+
+    return ingest
+
+
+ingestion_assets = [build_source_ingestion(source) for source in SOURCES]

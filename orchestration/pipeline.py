@@ -1,0 +1,73 @@
+"""One whole run of the daily pipeline, in-process through Dagster, and what it did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+
+from orchestration.defs.schedules import DAILY_PIPELINE_JOB
+from orchestration.lib.ingestion import EntityLoad
+from orchestration.lib.settings import Settings
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+@dataclass
+class RunReport:
+    settings: Settings
+    succeeded: bool
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    loads: list[EntityLoad] = field(default_factory=list)
+
+
+def run_pipeline(settings: Settings, *, quiet: bool = True) -> RunReport:
+    """Materialise every asset for `settings` (with `as_of` fixed for the whole run)."""
+    from orchestration.definitions import build_definitions
+
+    settings = settings.for_run()
+    job = build_definitions(settings).resolve_job_def(DAILY_PIPELINE_JOB)
+    instance = dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET_LOGS if quiet else None
+    )
+    report = RunReport(settings=settings, succeeded=result.success)
+    started: dict[str, float] = {}
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            started[event.step_key] = entry.timestamp
+        elif event.event_type in (
+            dg.DagsterEventType.STEP_SUCCESS,
+            dg.DagsterEventType.STEP_FAILURE,
+        ):
+            report.step_seconds[event.step_key] = entry.timestamp - started.get(
+                event.step_key, entry.timestamp
+            )
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            cause = error.cause if error and error.cause else None
+            message = (cause.message if cause else error.message if error else "failed").strip()
+            report.failures.append(f"{event.step_key}: {message}")
+    if settings.warehouse.exists():
+        report.loads = read_ingestion_log(settings)
+    return report
+
+
+def read_ingestion_log(settings: Settings) -> list[EntityLoad]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select 1 from information_schema.tables"
+            " where table_schema = 'raw' and table_name = 'ingestion_log'"
+        ).fetchall()
+        if not tables:
+            return []
+        rows = con.execute(
+            "select entity, files, rows_read, rows_staged, rows_quarantined, rows_replaced,"
+            " records, seconds from raw.ingestion_log order by entity"
+        ).fetchall()
+    return [EntityLoad(*row) for row in rows]
