@@ -9,6 +9,7 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
 .venv/bin/ruff check orchestration tests
+.venv/bin/dbt parse --warn-error --quiet --profiles-dir . --project-dir .
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then
