@@ -71,13 +71,41 @@ def test_lines_files_and_reasons(con, tmp_path: Path):
 @pytest.mark.parametrize(
     ("row", "column", "reason"),
     [
-        (["P1", "", "01/02/2026 10:00", "1", "USD", "succeeded", "payment"], "paid_at", "unparseable timestamp"),
-        (["P1", "", "2026-01-01T00:00:00Z", "-1", "USD", "succeeded", "payment"], "amount", "negative amount"),
-        (["P1", "", "2026-01-01T00:00:00Z", "NaN", "USD", "succeeded", "payment"], "amount", "unparseable number"),
-        (["P1", "", "2026-01-01T00:00:00Z", "1", "dollars", "succeeded", "payment"], "currency", "invalid currency code"),
-        (["P1", "", "2026-01-01T00:00:00Z", "1", "USD", "done", "payment"], "status", "unknown status value"),
-        (["P1", "", "2026-01-01T00:00:00Z", "1", "USD", "succeeded", "chargeback"], "kind", "unknown kind value"),
-        (["P1", "", "2026-01-01T00:00:00Z", "", "USD", "succeeded", "payment"], "amount", "missing required value"),
+        (
+            ["P1", "", "01/02/2026 10:00", "1", "USD", "succeeded", "payment"],
+            "paid_at",
+            "unparseable timestamp",
+        ),
+        (
+            ["P1", "", "2026-01-01T00:00:00Z", "-1", "USD", "succeeded", "payment"],
+            "amount",
+            "negative amount",
+        ),
+        (
+            ["P1", "", "2026-01-01T00:00:00Z", "NaN", "USD", "succeeded", "payment"],
+            "amount",
+            "unparseable number",
+        ),
+        (
+            ["P1", "", "2026-01-01T00:00:00Z", "1", "dollars", "succeeded", "payment"],
+            "currency",
+            "invalid currency code",
+        ),
+        (
+            ["P1", "", "2026-01-01T00:00:00Z", "1", "USD", "done", "payment"],
+            "status",
+            "unknown status value",
+        ),
+        (
+            ["P1", "", "2026-01-01T00:00:00Z", "1", "USD", "succeeded", "chargeback"],
+            "kind",
+            "unknown kind value",
+        ),
+        (
+            ["P1", "", "2026-01-01T00:00:00Z", "", "USD", "succeeded", "payment"],
+            "amount",
+            "missing required value",
+        ),
     ],
 )
 def test_bad_payment_values_are_quarantined(con, tmp_path: Path, row, column, reason):
@@ -148,7 +176,9 @@ def test_parquet_rows_are_numbered_from_one(con, tmp_path: Path):
 def test_missing_required_column_names_file_and_column(con, tmp_path: Path):
     write_csv(tmp_path / "crm/deals/2026-01-10.csv", ["deal_id", "created_at", "status"], [])
     write_csv(tmp_path / "crm/deals/2026-01-11.csv", ["deal_id", "created_at"], [["D1", "x"]])
-    with pytest.raises(IngestionError, match=r"crm/deals/2026-01-11.csv: missing required column status"):
+    with pytest.raises(
+        IngestionError, match=r"crm/deals/2026-01-11.csv: missing required column status"
+    ):
         load_entity(con, tmp_path, entity("crm/deals"))
 
 

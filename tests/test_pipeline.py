@@ -29,7 +29,10 @@ def hand_made_landing(landing: Path) -> Path:
     write_csv(
         landing / "crm/leads/2026-01-11.csv",
         ["lead_id", "created_at", "segment", "utm_source", "utm_medium"],
-        [["L1", "2026-01-10T09:00:00Z", " MIDDLE ", "newsletter", "email"], ["", "2026-01-11", "", "", ""]],
+        [
+            ["L1", "2026-01-10T09:00:00Z", " MIDDLE ", "newsletter", "email"],
+            ["", "2026-01-11", "", "", ""],
+        ],
     )
     (landing / "crm/lead_events.csv").write_text(
         "event_id,lead_id,stage,occurred_at,user_id\n"
@@ -43,9 +46,27 @@ def hand_made_landing(landing: Path) -> Path:
     )
     write_csv(
         landing / "crm/deals.csv",
-        ["deal_id", "lead_id", "owner_id", "created_at", "status", "closed_at", "amount", "currency"],
         [
-            ["D1", "L1", "U2", "2026-01-13T10:00:00Z", " Won ", "2026-01-20T10:00:00Z", "1000.50", "eur"],
+            "deal_id",
+            "lead_id",
+            "owner_id",
+            "created_at",
+            "status",
+            "closed_at",
+            "amount",
+            "currency",
+        ],
+        [
+            [
+                "D1",
+                "L1",
+                "U2",
+                "2026-01-13T10:00:00Z",
+                " Won ",
+                "2026-01-20T10:00:00Z",
+                "1000.50",
+                "eur",
+            ],
             ["D2", "", "U2", "2026-01-14T10:00:00Z", "open", "", "", ""],
             ["D3", "L3", "U2", "2026-01-18", "lost", "2026-01-25T00:00:00Z", "-5", "USD"],
         ],
@@ -62,8 +83,15 @@ def hand_made_landing(landing: Path) -> Path:
     )
     write_csv(
         landing / "ads/google_ads.csv",
-        ["segments_date", "campaign_id", "campaign_name", "metrics_impressions", "metrics_clicks",
-         "metrics_cost_micros", "customer_currency_code"],
+        [
+            "segments_date",
+            "campaign_id",
+            "campaign_name",
+            "metrics_impressions",
+            "metrics_clicks",
+            "metrics_cost_micros",
+            "customer_currency_code",
+        ],
         [["2026-01-10", "C1", "brand", "100", "10", "1234567", "usd"]],
     )
     write_csv(
@@ -83,7 +111,7 @@ def hand_made_landing(landing: Path) -> Path:
     write_csv(
         landing / "finance/fx_rates.csv",
         ["date", "currency", "rate_to_base"],
-        [["2026-01-19", "EUR", "1.1"], ["2026-01-20", "RUB", "0"]],
+        [["2026-01-19", "EUR", "1.1"], ["2026-01-20", "RUB", "0"], ["2026-01-09", "RUB", "0.011"]],
     )
     write_csv(
         landing / "finance/plans.csv",
@@ -98,8 +126,9 @@ def hand_made_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("hand_made")
     landing = hand_made_landing(base / "landing")
     warehouse = base / "warehouse.duckdb"
-    status = main(["run", "--landing", str(landing), "--warehouse", str(warehouse),
-                   "--as-of", "2026-01-31"])
+    status = main(
+        ["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", "2026-01-31"]
+    )
     return status, warehouse
 
 
@@ -117,14 +146,38 @@ def test_leads_are_staged_exactly(hand_made_run):
     )
     assert rows == [
         # L1 as the later file sent it: corrected segment and source, no note column there.
-        ("L1", datetime(2026, 1, 10, 9), None, "middle", "newsletter", "email", None,
-         "crm/leads/2026-01-11.csv"),
+        (
+            "L1",
+            datetime(2026, 1, 10, 9),
+            None,
+            "middle",
+            "newsletter",
+            "email",
+            None,
+            "crm/leads/2026-01-11.csv",
+        ),
         # A naive timestamp is UTC.
-        ("L2", datetime(2026, 1, 31, 23, 30), "b@example.com", "small", None, None, None,
-         "crm/leads/2026-01-10.csv"),
+        (
+            "L2",
+            datetime(2026, 1, 31, 23, 30),
+            "b@example.com",
+            "small",
+            None,
+            None,
+            None,
+            "crm/leads/2026-01-10.csv",
+        ),
         # An offset timestamp is converted to UTC; an unknown segment becomes `unknown`.
-        ("L3", datetime(2026, 1, 15, 7), None, "unknown", "facebook", "paid_social", None,
-         "crm/leads/2026-01-10.csv"),
+        (
+            "L3",
+            datetime(2026, 1, 15, 7),
+            None,
+            "unknown",
+            "facebook",
+            "paid_social",
+            None,
+            "crm/leads/2026-01-10.csv",
+        ),
     ]
 
 
@@ -175,8 +228,9 @@ def test_spend_micros_and_payments(hand_made_run):
         ("P2", None, datetime(2026, 1, 20, 21), Decimal("10"), "USD", "succeeded", "refund"),
     ]
     assert query(
-        warehouse, "select rate_date, currency, rate_to_base from staging.stg_finance__fx_rates"
-    ) == [(date(2026, 1, 19), "EUR", Decimal("1.1"))]
+        warehouse,
+        "select rate_date, currency, rate_to_base from staging.stg_finance__fx_rates order by 2",
+    ) == [(date(2026, 1, 19), "EUR", Decimal("1.1")), (date(2026, 1, 9), "RUB", Decimal("0.011"))]
     assert query(
         warehouse, "select plan_month, segment, metric, plan_value from staging.stg_finance__plans"
     ) == [(date(2026, 1, 1), "all", "sql", Decimal("10"))]
@@ -229,13 +283,23 @@ def test_missing_required_column_fails_naming_file_and_column(minimal_landing, c
     assert "crm/users.csv: missing required column team" in out
 
 
-def test_generated_data_runs_and_every_row_is_accounted_for(tmp_path):
+@pytest.fixture(scope="module")
+def generated_run(tmp_path_factory):
     from orchestration.lib.generator import generate
 
-    landing = tmp_path / "landing"
-    generate(landing, leads=1500, months=3, seed=11, end=date(2026, 10, 31))
-    settings = Settings(landing=landing, warehouse=tmp_path / "w.duckdb", as_of=date(2026, 10, 31))
-    report = run_pipeline(settings)
+    base = tmp_path_factory.mktemp("generated")
+    generate(base / "landing", leads=1500, months=4, seed=11, end=date(2026, 10, 31))
+    settings = Settings(
+        landing=base / "landing",
+        warehouse=base / "warehouse.duckdb",
+        timezone="Europe/Moscow",
+        as_of=date(2026, 10, 20),
+    )
+    return settings, run_pipeline(settings)
+
+
+def test_generated_data_runs_and_every_row_is_accounted_for(generated_run):
+    settings, report = generated_run
     assert report.succeeded, report.failures
     loads = {load.entity: load for load in report.loads}
     assert set(loads) == {e.path for e in ENTITIES}
@@ -248,3 +312,95 @@ def test_generated_data_runs_and_every_row_is_accounted_for(tmp_path):
         assert staged == load.records, e.path
     assert sum(load.rows_quarantined for load in loads.values()) > 0
     assert sum(load.rows_replaced for load in loads.values()) > 0
+
+
+def test_generated_sqls_total_the_same_by_creation_and_by_handover(generated_run):
+    settings, _ = generated_run
+    (by_creation, by_handover, handover_mart, handovers) = query(
+        settings.warehouse,
+        """select
+            (select sum(sql_count_by_creation) from marts.attribution_transition_monthly),
+            (select sum(sql_count_by_handover) from marts.attribution_transition_monthly),
+            (select sum(sql_count) from marts.sql_by_handover_monthly),
+            (select count(*) from core.fct_handovers)""",
+    )[0]
+    assert by_creation == by_handover == handover_mart == handovers > 100
+
+
+# Revenue recomputed from staging with its own as-of rate lookup (the latest rate on or
+# before the payment's day in the reporting time zone), then grouped as the mart groups.
+INDEPENDENT_REVENUE = """
+with payments as (
+    select payment_id, amount, upper(currency) as currency, payment_kind,
+        cast(timezone(?, timezone('UTC', paid_at)) as date) as paid_date
+    from staging.stg_payments__payments
+    where status = 'succeeded'
+),
+converted as (
+    select payment_id, paid_date,
+        case when payment_kind = 'refund' then -1 else 1 end * amount * case
+            when currency = ? then 1
+            else (select rate_to_base from staging.stg_finance__fx_rates as r
+                  where upper(r.currency) = payments.currency and r.rate_date <= paid_date
+                  order by r.rate_date desc limit 1)
+        end as revenue
+    from payments
+    where paid_date <= ?
+)
+select cast(date_trunc('month', converted.paid_date) as date) as month, f.segment, f.channel,
+    round(sum(converted.revenue), 2) as revenue
+from converted join core.fct_payments as f using (payment_id)
+group by all order by all
+"""
+
+INDEPENDENT_SPEND = """
+with spend as (
+    select spend_date, 'paid_search' as channel, spend, upper(currency) as currency
+    from staging.stg_ads__google_ads
+    union all select spend_date, 'paid_search', spend, upper(currency) from staging.stg_ads__yandex_direct
+    union all select spend_date, 'paid_social', spend, upper(currency) from staging.stg_ads__meta_ads
+    union all select cost_month, channel, amount, upper(currency) from staging.stg_finance__marketing_costs
+),
+converted as (
+    select spend_date, channel, spend * case
+            when currency = ? then 1
+            else (select rate_to_base from staging.stg_finance__fx_rates as r
+                  where upper(r.currency) = spend.currency and r.rate_date <= spend_date
+                  order by r.rate_date desc limit 1)
+        end as spend_base
+    from spend
+    where spend_date <= ?
+)
+select cast(date_trunc('month', spend_date) as date) as month, channel, round(sum(spend_base), 2)
+from converted group by all having round(sum(spend_base), 2) <> 0 order by all
+"""
+
+
+def test_generated_revenue_reconciles_to_the_cent(generated_run):
+    settings, _ = generated_run
+    expected = query(
+        settings.warehouse,
+        INDEPENDENT_REVENUE,
+        [settings.timezone, settings.base_currency, settings.as_of],
+    )
+    published = query(
+        settings.warehouse,
+        "select month, segment, channel, revenue from marts.revenue_by_payment_monthly"
+        " order by all",
+    )
+    assert published == expected
+    assert len(published) > 20
+
+
+def test_generated_spend_reconciles_with_platforms_and_costs(generated_run):
+    settings, _ = generated_run
+    expected = query(
+        settings.warehouse, INDEPENDENT_SPEND, [settings.base_currency, settings.as_of]
+    )
+    published = query(
+        settings.warehouse,
+        "select month, channel, spend from marts.channel_economics_monthly"
+        " where spend <> 0 order by all",
+    )
+    assert published == expected
+    assert len(published) > 5

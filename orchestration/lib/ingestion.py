@@ -91,9 +91,17 @@ def _value_checks(entity: Entity, enum_values: dict[str, tuple[str, ...]]):
         present = f"nullif({v}, '') is not null and "
         match col.kind:
             case Kind.TIMESTAMP:
-                yield col.name, "unparseable timestamp", present + f"try_cast({v} as timestamptz) is null"
+                yield (
+                    col.name,
+                    "unparseable timestamp",
+                    present + f"try_cast({v} as timestamptz) is null",
+                )
             case Kind.DATE:
-                yield col.name, "unparseable date", present + f"try_strptime({v}, '%Y-%m-%d') is null"
+                yield (
+                    col.name,
+                    "unparseable date",
+                    present + f"try_strptime({v}, '%Y-%m-%d') is null",
+                )
             case Kind.MONTH:
                 yield col.name, "unparseable month", present + f"try_strptime({v}, '%Y-%m') is null"
             case Kind.MONEY | Kind.RATE | Kind.DECIMAL:
@@ -106,17 +114,25 @@ def _value_checks(entity: Entity, enum_values: dict[str, tuple[str, ...]]):
             case Kind.MICROS | Kind.COUNT:
                 number = f"try_cast({v} as hugeint)"
                 yield col.name, "unparseable whole number", present + f"{number} is null"
-                yield col.name, "negative amount" if col.kind is Kind.MICROS else "negative count", (
-                    f"{number} < 0"
+                yield (
+                    col.name,
+                    "negative amount" if col.kind is Kind.MICROS else "negative count",
+                    (f"{number} < 0"),
                 )
             case Kind.CURRENCY:
-                yield col.name, "invalid currency code", (
-                    present + f"not regexp_full_match({v}, '[A-Za-z]{{3}}')"
+                yield (
+                    col.name,
+                    "invalid currency code",
+                    (present + f"not regexp_full_match({v}, '[A-Za-z]{{3}}')"),
                 )
             case Kind.ENUM:
                 allowed = enum_values.get(col.name) or col.values
                 listed = ", ".join(quote_literal(value) for value in allowed)
-                yield col.name, f"unknown {col.name} value", present + f"lower({v}) not in ({listed})"
+                yield (
+                    col.name,
+                    f"unknown {col.name} value",
+                    present + f"lower({v}) not in ({listed})",
+                )
 
 
 def _read_files(con: duckdb.DuckDBPyConnection, entity: Entity, files: list[LandingFile]):
@@ -139,7 +155,9 @@ def _read_files(con: duckdb.DuckDBPyConnection, entity: Entity, files: list[Land
         check_required_columns(file, entity, header)
         headers[(file.format, header)].append(file)
 
-    con.execute("create or replace temp table landing_files (path varchar, relative varchar, rank integer)")
+    con.execute(
+        "create or replace temp table landing_files (path varchar, relative varchar, rank integer)"
+    )
     con.executemany(
         "insert into landing_files values (?, ?, ?)",
         [(str(f.path), f.relative, f.rank) for f in files],
@@ -155,7 +173,9 @@ def _read_files(con: duckdb.DuckDBPyConnection, entity: Entity, files: list[Land
         if fmt == "csv":
             _read_csv_group(con, table, paths, group)
         else:
-            columns = ", ".join(f"cast({quote_ident(c)} as varchar) as {quote_ident(c)}" for c in header)
+            columns = ", ".join(
+                f"cast({quote_ident(c)} as varchar) as {quote_ident(c)}" for c in header
+            )
             try:
                 con.execute(
                     f"create or replace temp table {table} as select {columns},"
@@ -166,10 +186,7 @@ def _read_files(con: duckdb.DuckDBPyConnection, entity: Entity, files: list[Land
                 names = ", ".join(f.relative for f in group_files)
                 raise IngestionError(f"{names}: cannot be read as Parquet ({exc})") from exc
         parts.append(f"select * from {table}")
-    con.execute(
-        "create or replace temp table landed as "
-        + " union all by name ".join(parts)
-    )
+    con.execute("create or replace temp table landed as " + " union all by name ".join(parts))
     for group in range(len(headers)):
         con.execute(f"drop table if exists landed_{group}")
 
@@ -267,15 +284,27 @@ def load_entity(
         "select (select count(*) from landed) + (select count(*) from malformed)"
     ).fetchone()[0]
     landed_columns = [row[0] for row in con.execute("describe landed").fetchall()]
-    extra_columns = [c for c in landed_columns if c not in spec_columns and c not in ("_landing_path", "_landing_line")]
+    extra_columns = [
+        c
+        for c in landed_columns
+        if c not in spec_columns and c not in ("_landing_path", "_landing_line")
+    ]
 
     checks = list(_value_checks(entity, enum_values or {}))
-    bad_column = "case " + " ".join(
-        f"when {condition} then {quote_literal(column)}" for column, _, condition in checks
-    ) + " end"
-    bad_reason = "case " + " ".join(
-        f"when {condition} then {quote_literal(reason)}" for _, reason, condition in checks
-    ) + " end"
+    bad_column = (
+        "case "
+        + " ".join(
+            f"when {condition} then {quote_literal(column)}" for column, _, condition in checks
+        )
+        + " end"
+    )
+    bad_reason = (
+        "case "
+        + " ".join(
+            f"when {condition} then {quote_literal(reason)}" for _, reason, condition in checks
+        )
+        + " end"
+    )
     select_columns = ", ".join(
         quote_ident(c) if c in landed_columns else f"cast(null as varchar) as {quote_ident(c)}"
         for c in [*spec_columns, *extra_columns]
@@ -299,7 +328,7 @@ def load_entity(
         f"""
         create or replace table {target} as
         select * exclude (_bad_column, _bad_reason, _landing_path),
-            cast({quote_literal(loaded_at.isoformat(sep=' '))} as timestamp) as _loaded_at
+            cast({quote_literal(loaded_at.isoformat(sep=" "))} as timestamp) as _loaded_at
         from checked
         where _bad_column is null
         order by _landing_file_rank, _landing_line

@@ -34,9 +34,7 @@ def discover(landing: Path, entity: Entity) -> list[LandingFile]:
     folder = base / entity.name
     if folder.is_dir():
         candidates.extend(p for p in folder.iterdir() if p.suffix.lower() in FORMATS)
-    found = sorted(
-        (p.relative_to(landing).as_posix(), p) for p in candidates if p.is_file()
-    )
+    found = sorted((p.relative_to(landing).as_posix(), p) for p in candidates if p.is_file())
     return [
         LandingFile(path, relative, FORMATS[path.suffix.lower()], rank)
         for rank, (relative, path) in enumerate(found, start=1)

@@ -33,9 +33,7 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise SettingsError(f"timezone: unknown time zone {self.timezone!r}") from exc
         if not re.fullmatch(r"[A-Za-z]{3}", self.base_currency):
-            raise SettingsError(
-                f"base_currency: {self.base_currency!r} is not an ISO-4217 code"
-            )
+            raise SettingsError(f"base_currency: {self.base_currency!r} is not an ISO-4217 code")
         object.__setattr__(self, "base_currency", self.base_currency.upper())
         object.__setattr__(self, "landing", Path(self.landing).expanduser().absolute())
         object.__setattr__(self, "warehouse", Path(self.warehouse).expanduser().absolute())

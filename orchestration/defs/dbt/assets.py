@@ -4,12 +4,10 @@ Seeds live in their own `@dbt_assets`: with the models in one definition, the se
 the source keys mapped onto the ingestion assets collide.
 """
 
-
 import json
 from collections.abc import Mapping
 from typing import Any
 
-import dagster as dg
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 

@@ -44,9 +44,7 @@ def onefunnel_dbt_project() -> DbtProject:
     project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
     manifest: Path = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
-        dbt_cli(project).cli(
-            ["--quiet", "parse"], target_path=project.target_path
-        ).wait()
+        dbt_cli(project).cli(["--quiet", "parse"], target_path=project.target_path).wait()
     return project
 
 

@@ -4,12 +4,11 @@ Asset keys are `<source>/<entity>`, the keys dagster-dbt gives the dbt sources o
 tables, so the staging models hang directly below them in the graph.
 """
 
-
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster import AssetExecutionContext
 import duckdb
+from dagster import AssetExecutionContext
 
 from orchestration.defs.resources import PipelineSettings
 from orchestration.lib.entities import SOURCES, crm_stage_names, entities_of
