@@ -367,6 +367,7 @@ def test_no_contact_details_reach_the_marts(warehouse):
     columns = query(
         warehouse,
         "select table_schema, table_name, column_name from information_schema.columns"
-        " where table_schema in ('core', 'marts') and column_name in ('email', 'phone')",
+        " where table_schema in ('intermediate', 'core', 'marts')"
+        " and column_name in ('email', 'phone')",
     )
     assert columns == []

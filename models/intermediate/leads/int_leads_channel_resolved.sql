@@ -1,4 +1,5 @@
-{#- One row per lead created on or before as_of, with its channel and reporting dates.
+{#- One row per lead created on or before as_of, with its channel and reporting dates;
+    contact details (e-mail, phone) stay in staging.
     Channel: the first row of seeds/channel_map (by priority) whose utm_source and utm_medium
     match the lead's, compared lower-cased and trimmed; `*` matches anything, `(empty)`
     matches a missing value. The map ends in `*,*` → other, so every lead gets a channel. -#}
@@ -29,8 +30,6 @@ leads_in_scope as (
         utm_medium,
         utm_campaign,
         marketer_id,
-        email,
-        phone,
         company_name,
         region
 
@@ -76,8 +75,6 @@ resolved as (
         leads_in_scope.utm_medium,
         leads_in_scope.utm_campaign,
         leads_in_scope.marketer_id,
-        leads_in_scope.email,
-        leads_in_scope.phone,
         leads_in_scope.company_name,
         leads_in_scope.region
 
