@@ -149,6 +149,36 @@ def format_report(report, total_seconds: float) -> str:
     return "\n".join(lines)
 
 
+HEADLINE_SQL = """
+with sqls as (
+    select month, sum(sql_count_by_handover) as by_handover,
+        sum(sql_count_by_creation) as by_creation
+    from marts.attribution_transition_monthly group by month
+),
+revenue as (
+    select month, sum(revenue) as revenue from marts.revenue_by_payment_monthly group by month
+)
+select coalesce(sqls.month, revenue.month) as month, coalesce(by_handover, 0),
+    coalesce(by_creation, 0), coalesce(revenue.revenue, 0)
+from sqls full join revenue on sqls.month = revenue.month
+order by month desc limit 4
+"""
+
+
+def format_headline(settings: Settings) -> str:
+    import duckdb
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        months = con.execute(HEADLINE_SQL).fetchall()
+    lines = [
+        f"headline ({settings.base_currency})",
+        f"  {'month':<10}{'SQLs by handover':>18}{'by creation':>13}{'revenue':>16}",
+    ]
+    for month, by_handover, by_creation, revenue in reversed(months):
+        lines.append(f"  {month:%Y-%m}    {by_handover:>18,}{by_creation:>13,}{revenue:>16,.2f}")
+    return "\n".join(lines)
+
+
 def _demo(leads: int, seed: int) -> int:
     landing = DEMO_DIR / "landing"
     warehouse = DEMO_DIR / "warehouse.duckdb"
@@ -157,6 +187,8 @@ def _demo(leads: int, seed: int) -> int:
         return status
     settings = Settings.resolve(landing=landing, warehouse=warehouse)
     status = _run(settings)
+    if status == 0:
+        print("\n" + format_headline(settings))
     print(
         f"\nlanding files: {settings.landing}\nwarehouse:     {settings.warehouse}"
         "\nexplore it:    dagster dev   (from the repository root, then open the printed URL)"
