@@ -141,6 +141,8 @@ def format_report(report, total_seconds: float) -> str:
     for step, seconds in report.step_seconds.items():
         lines.append(f"  {step:<26}{seconds:>8.1f}")
     lines.append(f"  {'total':<26}{total_seconds:>8.1f}")
+    if report.log_file is not None:
+        lines.append(f"  dbt output: {report.log_file}")
     if report.succeeded:
         lines.append("\nsucceeded")
     else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -21,6 +23,12 @@ class RunReport:
     step_seconds: dict[str, float] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     loads: list[EntityLoad] = field(default_factory=list)
+    log_file: Path | None = None
+
+
+def run_log_path(settings: Settings) -> Path:
+    """dbt's console output of the last run, kept beside the warehouse."""
+    return settings.warehouse.with_name(settings.warehouse.stem + ".run.log")
 
 
 def run_pipeline(settings: Settings, *, quiet: bool = True) -> RunReport:
@@ -30,10 +38,16 @@ def run_pipeline(settings: Settings, *, quiet: bool = True) -> RunReport:
     settings = settings.for_run()
     job = build_definitions(settings).resolve_job_def(DAILY_PIPELINE_JOB)
     instance = dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET_LOGS if quiet else None
-    )
-    report = RunReport(settings=settings, succeeded=result.success)
+    log_file = run_log_path(settings) if quiet else None
+    with contextlib.ExitStack() as stack:
+        if log_file is not None:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            # dagster-dbt echoes dbt's whole console to stdout; the summary is what people read.
+            stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_file.open("w"))))
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET_LOGS if quiet else None
+        )
+    report = RunReport(settings=settings, succeeded=result.success, log_file=log_file)
     started: dict[str, float] = {}
     for entry in instance.all_logs(result.run_id):
         event = entry.dagster_event
