@@ -1,5 +1,5 @@
 {#- One row per lead created on or before as_of, with its channel and reporting dates;
-    contact details (e-mail, phone) stay in staging.
+    contact details (e-mail, phone, company name) stay in staging.
     Channel: the first row of seeds/channel_map (by priority) whose utm_source and utm_medium
     match the lead's, compared lower-cased and trimmed; `*` matches anything, `(empty)`
     matches a missing value. The map ends in `*,*` → other, so every lead gets a channel. -#}
@@ -30,7 +30,6 @@ leads_in_scope as (
         utm_medium,
         utm_campaign,
         marketer_id,
-        company_name,
         region
 
     from leads
@@ -75,7 +74,6 @@ resolved as (
         leads_in_scope.utm_medium,
         leads_in_scope.utm_campaign,
         leads_in_scope.marketer_id,
-        leads_in_scope.company_name,
         leads_in_scope.region
 
     from leads_in_scope
