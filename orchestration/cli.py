@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.lib.quality.runner import data_docs_index
 from orchestration.lib.settings import Settings, SettingsError, parse_as_of
 
 DEMO_DIR = Path("data")
@@ -143,12 +144,28 @@ def format_report(report, total_seconds: float) -> str:
     lines.append(f"  {'total':<26}{total_seconds:>8.1f}")
     if report.log_file is not None:
         lines.append(f"  dbt output: {report.log_file}")
+    if report.checks:
+        passed = sum(1 for c in report.checks if c["passed"])
+        lines.append(
+            f"\n  checks: {passed} passed, {len(report.warnings)} with warnings, "
+            f"{len(report.failed_checks)} failed  (Data Docs: {data_docs_index(s)})"
+        )
+        lines += [f"  warning  {describe_check(c)}" for c in report.warnings]
+        lines += [f"  FAILED   {describe_check(c)}" for c in report.failed_checks]
     if report.succeeded:
-        lines.append("\nsucceeded")
+        lines.append(f"\npublished {s.warehouse}")
     else:
-        lines.append("\nFAILED")
+        lines.append(f"\nFAILED — nothing published; {s.warehouse} is unchanged")
         lines += [f"  {failure}" for failure in report.failures]
     return "\n".join(lines)
+
+
+def describe_check(check: dict) -> str:
+    examples = f" (e.g. {check['examples']})" if check["examples"] else ""
+    return (
+        f"{check['check_name']} on {check['asset']}: {check['offending_rows']} offending row(s)"
+        f" — {check['failed_expectations']}{examples}"
+    )
 
 
 HEADLINE_SQL = """

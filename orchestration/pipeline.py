@@ -9,8 +9,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.defs.publication.assets import PUBLISHED_WAREHOUSE
 from orchestration.defs.schedules import DAILY_PIPELINE_JOB
 from orchestration.lib.ingestion import EntityLoad
+from orchestration.lib.quality.runner import recorded_outcomes
 from orchestration.lib.settings import Settings
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -24,6 +26,17 @@ class RunReport:
     failures: list[str] = field(default_factory=list)
     loads: list[EntityLoad] = field(default_factory=list)
     log_file: Path | None = None
+    # every check evaluated on the candidate in this run (dicts of `audit.check_results`)
+    checks: list[dict] = field(default_factory=list)
+    published: bool = False
+
+    @property
+    def failed_checks(self) -> list[dict]:
+        return [c for c in self.checks if not c["passed"] and c["severity"] == "error"]
+
+    @property
+    def warnings(self) -> list[dict]:
+        return [c for c in self.checks if not c["passed"] and c["severity"] != "error"]
 
 
 def run_log_path(settings: Settings) -> Path:
@@ -67,13 +80,20 @@ def run_pipeline(settings: Settings, *, quiet: bool = True) -> RunReport:
             cause = error.cause if error and error.cause else None
             message = (cause.message if cause else error.message if error else "failed").strip()
             report.failures.append(f"{event.step_key}: {message}")
-    if settings.warehouse.exists():
-        report.loads = read_ingestion_log(settings)
+    if settings.candidate.exists():
+        report.loads = read_ingestion_log(settings.candidate)
+        report.checks = recorded_outcomes(settings.candidate, result.run_id)
+    report.published = report.succeeded and any(
+        e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+        and e.asset_key == PUBLISHED_WAREHOUSE
+        for e in result.all_events
+    )
+    report.succeeded = report.published
     return report
 
 
-def read_ingestion_log(settings: Settings) -> list[EntityLoad]:
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+def read_ingestion_log(warehouse: Path) -> list[EntityLoad]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
             "select 1 from information_schema.tables"
             " where table_schema = 'raw' and table_name = 'ingestion_log'"

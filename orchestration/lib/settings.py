@@ -53,6 +53,29 @@ class Settings:
             values["as_of"] = parse_as_of(values["as_of"])
         return cls(**values)
 
+    @property
+    def candidate(self) -> Path:
+        """The file every step of a run writes: published only once every blocking check passed."""
+        return self._beside_warehouse(".candidate.duckdb")
+
+    @property
+    def previous(self) -> Path:
+        """The set published before the current one, kept for `onefunnel rollback`."""
+        return self._beside_warehouse(".previous.duckdb")
+
+    @property
+    def data_docs(self) -> Path:
+        """Great Expectations Data Docs of the runs against this warehouse (static HTML)."""
+        return self._beside_warehouse(".data_docs")
+
+    @property
+    def validation_results(self) -> Path:
+        return self._beside_warehouse(".validations")
+
+    def _beside_warehouse(self, suffix: str) -> Path:
+        stem = self.warehouse.name.removesuffix(self.warehouse.suffix)
+        return self.warehouse.with_name(stem + suffix)
+
     def reporting_date(self) -> date:
         """`as_of`, or today in the reporting time zone."""
         return self.as_of or datetime.now(ZoneInfo(self.timezone)).date()
@@ -73,6 +96,8 @@ class Settings:
         return {
             ENV_PREFIX + "LANDING": str(self.landing),
             ENV_PREFIX + "WAREHOUSE": str(self.warehouse),
+            # dbt builds into the candidate; only publication writes the warehouse readers open
+            ENV_PREFIX + "CANDIDATE": str(self.candidate),
             ENV_PREFIX + "TIMEZONE": self.timezone,
             ENV_PREFIX + "BASE_CURRENCY": self.base_currency,
             ENV_PREFIX + "AS_OF": self.reporting_date().isoformat(),

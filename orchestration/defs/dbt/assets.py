@@ -57,11 +57,25 @@ def dbt_seeds(context: AssetExecutionContext, dbt: DbtCliResource, settings: Pip
     yield from _dbt_build(context, dbt, settings, ("--indirect-selection", "cautious"))
 
 
+# Staging is built on its own so that the source suites can validate it, and block, before
+# anything counts from it (a blocking check cannot sit between models of one dbt step).
 @dbt_assets(
     manifest=project.manifest_path,
     project=project,
     dagster_dbt_translator=translator,
-    exclude="resource_type:seed",
+    select="path:models/staging",
+    name="dbt_staging",
+)
+def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
+    # Tests that also read an intermediate model run with the models.
+    yield from _dbt_build(context, dbt, settings, ("--indirect-selection", "cautious"))
+
+
+@dbt_assets(
+    manifest=project.manifest_path,
+    project=project,
+    dagster_dbt_translator=translator,
+    select="path:models/intermediate path:models/marts",
     name="dbt_models",
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):

@@ -53,8 +53,8 @@ def build_source_ingestion(source: str) -> dg.AssetsDefinition:
         run_settings = settings.resolved()
         enum_values = {"stage": tuple(crm_stage_names(SEEDS_DIR))}
         loaded_at = datetime.now(UTC)
-        run_settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(run_settings.warehouse)) as con:
+        run_settings.candidate.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(run_settings.candidate)) as con:
             for e in entities:
                 try:
                     load = load_entity(con, run_settings.landing, e, enum_values, loaded_at)

@@ -1,0 +1,195 @@
+"""Write-audit-publish on DuckDB files.
+
+Every step of a run writes the candidate file. Publication copies the published schemas of a
+validated candidate into a fresh file beside the warehouse and renames it over the published
+one: a rename is atomic, so a reader that opens the warehouse read-only sees either the
+previous complete set or the new one, never a half-written file, and the pipeline never holds
+a lock on the file readers open. The set it replaces stays as `<warehouse>.previous.duckdb`
+(a hard link, so keeping it costs no copy) for `onefunnel rollback`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+# What readers get: the published marts and the facts they are built from. Raw landing rows and
+# staging (where contact details still live) stay in the candidate.
+PUBLISHED_SCHEMAS = ("marts", "core")
+
+PUBLICATION_DDL = """
+create table audit.publication (
+    run_id varchar,
+    published_at timestamp,
+    as_of date,
+    timezone varchar,
+    base_currency varchar,
+    landing varchar,
+    tables varchar
+)
+"""
+
+
+class PublicationError(RuntimeError):
+    """Publication refused or impossible; the published warehouse is untouched."""
+
+
+@dataclass(frozen=True)
+class PublicationRecord:
+    run_id: str
+    as_of: str
+    timezone: str
+    base_currency: str
+    landing: str
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_database_file(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _copy_published_schemas(con: duckdb.DuckDBPyConnection) -> list[str]:
+    tables = con.execute(
+        "select table_schema, table_name, table_type from information_schema.tables"
+        " where table_catalog = 'candidate' and table_schema in"
+        f" ({', '.join('?' for _ in PUBLISHED_SCHEMAS)})"
+        " order by table_schema, table_name",
+        list(PUBLISHED_SCHEMAS),
+    ).fetchall()
+    copied = []
+    for schema in PUBLISHED_SCHEMAS:
+        con.execute(f'create schema if not exists "{schema}"')
+    for schema, table, table_type in tables:
+        if table_type != "BASE TABLE":
+            raise PublicationError(
+                f"{schema}.{table} is a {table_type.lower()}: published relations must be tables"
+            )
+        con.execute(
+            f'create table "{schema}"."{table}" as select * from candidate."{schema}"."{table}"'
+        )
+        copied.append(f"{schema}.{table}")
+    return copied
+
+
+def publish(
+    candidate: Path,
+    warehouse: Path,
+    previous: Path,
+    record: PublicationRecord,
+    check_results: list[dict],
+) -> list[str]:
+    """Publish the candidate's marts and facts as `warehouse`; return the tables published.
+
+    `check_results` (one dict per check evaluated on the candidate) are published with the
+    marts in `audit.check_results`, so a reader can see what the numbers passed.
+    """
+    if not candidate.exists():
+        raise PublicationError(f"no candidate warehouse at {candidate}: run the pipeline first")
+    staging = warehouse.with_name(f".{warehouse.name}.publishing")
+    _remove_database_file(staging)
+    try:
+        with duckdb.connect(str(staging)) as con:
+            con.execute("attach ? as candidate (read_only)", [str(candidate)])
+            tables = _copy_published_schemas(con)
+            if not any(name.startswith("marts.") for name in tables):
+                raise PublicationError(f"the candidate {candidate} holds no marts")
+            con.execute("detach candidate")
+            con.execute("create schema audit")
+            con.execute(PUBLICATION_DDL)
+            con.execute(
+                "insert into audit.publication values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    record.run_id,
+                    datetime.now(UTC).replace(tzinfo=None),
+                    record.as_of,
+                    record.timezone,
+                    record.base_currency,
+                    record.landing,
+                    json.dumps(tables),
+                ],
+            )
+            _write_check_results(con, check_results)
+            con.execute("checkpoint")
+        _fsync(staging)
+        if warehouse.exists():
+            _link_over(warehouse, previous)
+        os.replace(staging, warehouse)
+        _fsync(warehouse.parent)
+    finally:
+        _remove_database_file(staging)
+    return tables
+
+
+def _write_check_results(con: duckdb.DuckDBPyConnection, results: list[dict]) -> None:
+    con.execute(
+        "create table audit.check_results (check_name varchar, asset varchar, passed boolean,"
+        " severity varchar, blocking boolean, offending_rows bigint, failed_expectations varchar,"
+        " examples varchar, evaluated_at timestamp)"
+    )
+    for r in results:
+        con.execute(
+            "insert into audit.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                r["check_name"],
+                r["asset"],
+                r["passed"],
+                r["severity"],
+                r["blocking"],
+                r["offending_rows"],
+                r["failed_expectations"],
+                r["examples"],
+                r["evaluated_at"],
+            ],
+        )
+
+
+def _link_over(source: Path, target: Path) -> None:
+    """Make `target` another name of `source`, replacing whatever `target` was, atomically."""
+    temporary = target.with_name(f".{target.name}.linking")
+    temporary.unlink(missing_ok=True)
+    os.link(source, temporary)
+    os.replace(temporary, target)
+
+
+def rollback(warehouse: Path, previous: Path) -> None:
+    """Swap the published set and the previous one; a second rollback undoes the first.
+
+    The published name never disappears: readers see one set or the other throughout.
+    """
+    if not previous.exists():
+        raise PublicationError(f"nothing to roll back to: {previous} does not exist")
+    if not warehouse.exists():
+        os.replace(previous, warehouse)
+        return
+    current = warehouse.with_name(f".{warehouse.name}.rolling-back")
+    current.unlink(missing_ok=True)
+    os.link(warehouse, current)
+    os.replace(previous, warehouse)
+    os.replace(current, previous)
+    _fsync(warehouse.parent)
+
+
+def read_publication(warehouse: Path) -> dict | None:
+    """The published set's record (run, as_of, settings), or None when nothing is published."""
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute(
+            "select run_id, published_at, as_of, timezone, base_currency, landing"
+            " from audit.publication"
+        ).fetchone()
+    keys = ("run_id", "published_at", "as_of", "timezone", "base_currency", "landing")
+    return dict(zip(keys, row, strict=True)) if row else None

@@ -1,0 +1,255 @@
+"""Run the catalogue's validations on a warehouse file and say what failed, in people's terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from orchestration.lib.quality.catalog import VALIDATIONS, WARNING, Bounds, Validation
+from orchestration.lib.quality.project import open_context
+from orchestration.lib.settings import Settings
+
+EXAMPLES = 5
+
+
+@dataclass
+class Failure:
+    """One expectation that did not hold."""
+
+    expectation: str
+    severity: str
+    offending_rows: int
+    examples: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        examples = f" (e.g. {', '.join(self.examples)})" if self.examples else ""
+        return f"{self.expectation}: {self.offending_rows} offending row(s){examples}"
+
+
+@dataclass
+class Outcome:
+    """A validation's result for one guarded asset."""
+
+    validation: Validation
+    asset: tuple[str, ...]
+    check_name: str
+    failures: list[Failure]
+    rows_checked: int
+    evaluated_at: datetime
+
+    @property
+    def blocking(self) -> bool:
+        return self.validation.blocking
+
+    @property
+    def critical_failures(self) -> list[Failure]:
+        return [f for f in self.failures if f.severity != WARNING]
+
+    @property
+    def passed(self) -> bool:
+        """False on any failure; only a critical one blocks publication."""
+        return not self.failures
+
+    @property
+    def severity(self) -> str:
+        return "error" if self.critical_failures else "warning"
+
+    @property
+    def offending_rows(self) -> int:
+        return max((f.offending_rows for f in self.failures), default=0)
+
+    def summary(self) -> str:
+        if not self.failures:
+            return f"{self.check_name}: passed ({self.rows_checked} rows)"
+        return f"{self.check_name}: " + "; ".join(f.describe() for f in self.failures)
+
+    def as_record(self) -> dict:
+        return {
+            "check_name": self.check_name,
+            "asset": "/".join(self.asset),
+            "passed": self.passed,
+            "severity": self.severity if self.failures else "none",
+            "blocking": self.blocking,
+            "offending_rows": self.offending_rows,
+            "failed_expectations": "; ".join(f.expectation for f in self.failures),
+            "examples": "; ".join(", ".join(f.examples) for f in self.failures if f.examples),
+            "evaluated_at": self.evaluated_at.replace(tzinfo=None),
+        }
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, validation: Validation, settings: Settings):
+    return con.execute(validation.frame_sql(settings)).df()
+
+
+def runtime_parameters(con: duckdb.DuckDBPyConnection, settings: Settings, bounds: Bounds):
+    """Suite parameters: the bounds, and value lists the project's seeds define."""
+    channels = [
+        r[0] for r in con.execute("select distinct channel from seeds.channel_map").fetchall()
+    ]
+    stages = [
+        r[0] for r in con.execute("select distinct crm_stage from seeds.crm_stage_map").fetchall()
+    ]
+    return {
+        **bounds.parameters(settings),
+        # a lead whose utm fields match no row of the map is `other`; without any, `direct`
+        "lead_channels": sorted({*channels, "other", "direct"}),
+        "crm_stages": sorted({s.strip().lower() for s in stages}),
+    }
+
+
+def _expectation_label(result) -> str:
+    config = result.expectation_config
+    description = config.description or ""
+    kwargs = config.kwargs
+    target = (
+        kwargs.get("column")
+        or kwargs.get("column_list")
+        or (f"{kwargs.get('column_A')} vs {kwargs.get('column_B')}" if "column_A" in kwargs else "")
+    )
+    label = f"{config.type}({target})" if target else config.type
+    return f"{label} — {description}" if description else label
+
+
+def _format_key(row: dict, index_columns: tuple[str, ...]) -> str:
+    values = [row.get(c) for c in index_columns if c in row]
+    return "/".join(str(v) for v in values) if values else str(row)
+
+
+def _failures(result, validation: Validation, split_value: str | None) -> Failure | None:
+    if result.success:
+        return None
+    severity = str(getattr(result.expectation_config.severity, "value", "critical"))
+    info = result.exception_info or {}
+    if info.get("raised_exception"):
+        message = (info.get("exception_message") or "raised an exception").splitlines()[0]
+        return Failure(f"{_expectation_label(result)} — error: {message}", severity, 0)
+    details = result.result or {}
+    indexed = details.get("unexpected_index_list") or details.get("partial_unexpected_index_list")
+    if split_value is not None:
+        rows = [r for r in (indexed or []) if r.get(validation.split_by) == split_value]
+        if not rows:
+            return None
+        keys = [_format_key(r, validation.index_columns) for r in rows]
+        return Failure(_expectation_label(result), severity, len(rows), keys[:EXAMPLES])
+    count = details.get("unexpected_count")
+    if count is None:
+        # table- or aggregate-level expectation: the observed value says what is wrong
+        observed = details.get("observed_value")
+        return Failure(f"{_expectation_label(result)} (observed {observed})", severity, 1)
+    if indexed:
+        keys = [_format_key(r, validation.index_columns) for r in indexed]
+    else:
+        keys = [str(v) for v in details.get("partial_unexpected_list") or []]
+    return Failure(_expectation_label(result), severity, int(count), keys[:EXAMPLES])
+
+
+def _outcomes(validation, checkpoint_result, frame: pd.DataFrame) -> list[Outcome]:
+    now = datetime.now(UTC)
+    results = [
+        expectation_result
+        for run_result in checkpoint_result.run_results.values()
+        for expectation_result in run_result.results
+    ]
+    if validation.split_by is None:
+        failures = [f for r in results if (f := _failures(r, validation, None))]
+        return [
+            Outcome(validation, validation.asset, validation.check_name, failures, len(frame), now)
+        ]
+    outcomes = []
+    for value in frame[validation.split_by].tolist():
+        failures = [f for r in results if (f := _failures(r, validation, value))]
+        asset = tuple(value.split("/"))
+        outcomes.append(Outcome(validation, asset, validation.check_name, failures, 1, now))
+    return outcomes
+
+
+def run_validations(
+    warehouse: Path,
+    settings: Settings,
+    validations: tuple[Validation, ...] = VALIDATIONS,
+    bounds: Bounds | None = None,
+) -> list[Outcome]:
+    """Validate `warehouse` (read-only) with Great Expectations; Data Docs and results go
+    beside the published warehouse of `settings`."""
+    bounds = bounds or Bounds.from_environment()
+    context = open_context(settings.validation_results, settings.data_docs)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        parameters = runtime_parameters(con, settings, bounds)
+        frames = {v.name: read_frame(con, v, settings) for v in validations}
+    outcomes = []
+    for validation in validations:
+        frame = frames[validation.name]
+        checkpoint = context.checkpoints.get(validation.name)
+        result = checkpoint.run(
+            batch_parameters={"dataframe": frame}, expectation_parameters=parameters
+        )
+        outcomes.extend(_outcomes(validation, result, frame))
+    return outcomes
+
+
+def data_docs_index(settings: Settings) -> Path:
+    return settings.data_docs / "index.html"
+
+
+CHECK_RESULTS_DDL = """
+create table if not exists audit.check_results (
+    run_id varchar,
+    check_name varchar,
+    asset varchar,
+    passed boolean,
+    severity varchar,
+    blocking boolean,
+    offending_rows bigint,
+    failed_expectations varchar,
+    examples varchar,
+    evaluated_at timestamp
+)
+"""
+RECORD_COLUMNS = (
+    "check_name",
+    "asset",
+    "passed",
+    "severity",
+    "blocking",
+    "offending_rows",
+    "failed_expectations",
+    "examples",
+    "evaluated_at",
+)
+
+
+def record_outcomes(warehouse: Path, run_id: str, records: list[dict]) -> None:
+    """Keep a run's check results in the warehouse it validated, for publication to confirm."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema if not exists audit")
+        con.execute(CHECK_RESULTS_DDL)
+        con.execute(
+            "delete from audit.check_results where run_id = ? and list_contains(?, check_name)",
+            [run_id, sorted({r["check_name"] for r in records})],
+        )
+        con.executemany(
+            f"insert into audit.check_results values (?, {', '.join('?' for _ in RECORD_COLUMNS)})",
+            [[run_id, *(r[c] for c in RECORD_COLUMNS)] for r in records],
+        )
+
+
+def recorded_outcomes(warehouse: Path, run_id: str) -> list[dict]:
+    if not warehouse.exists():
+        return []
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        present = con.execute(
+            "select 1 from information_schema.tables"
+            " where table_schema = 'audit' and table_name = 'check_results'"
+        ).fetchall()
+        if not present:
+            return []
+        rows = con.execute(
+            f"select {', '.join(RECORD_COLUMNS)} from audit.check_results where run_id = ?"
+            " order by check_name, asset",
+            [run_id],
+        ).fetchall()
+    return [dict(zip(RECORD_COLUMNS, row, strict=True)) for row in rows]
