@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.lib.publication import PublicationError
 from orchestration.lib.quality.runner import data_docs_index
 from orchestration.lib.settings import Settings, SettingsError, parse_as_of
 
@@ -71,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--end", type=parse_as_of, help="last day of data (default: last day of last month)"
     )
 
+    rollback = commands.add_parser(
+        "rollback",
+        help="put the previously published marts back",
+        description="Swap the published warehouse with the set it replaced (kept as "
+        "<warehouse>.previous.duckdb by every publication). Readers see one complete set or the "
+        "other throughout; a second rollback undoes the first.",
+        epilog="examples:\n  onefunnel rollback --warehouse data/warehouse.duckdb",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rollback.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
+
     demo = commands.add_parser(
         "demo",
         help="generate data and run the pipeline into ./data/",
@@ -96,10 +108,34 @@ def main(argv: list[str] | None = None) -> int:
                 as_of=args.as_of,
             )
             return _run(settings)
+        if args.command == "rollback":
+            return _rollback(Settings.resolve(warehouse=args.warehouse))
         return _demo(args.leads, args.seed)
-    except SettingsError as exc:
+    except (SettingsError, PublicationError) as exc:
         print(f"onefunnel: {exc}", file=sys.stderr)
         return 2
+
+
+def describe_publication(publication: dict | None) -> str:
+    if publication is None:
+        return "nothing"
+    return (
+        f"run {publication['run_id']} as of {publication['as_of']}, "
+        f"published {publication['published_at']:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def _rollback(settings: Settings) -> int:
+    from orchestration.lib.publication import read_publication, rollback
+
+    before = read_publication(settings.warehouse)
+    rollback(settings.warehouse, settings.previous)
+    after = read_publication(settings.warehouse)
+    print(
+        f"rolled back {settings.warehouse}\n  now:   {describe_publication(after)}\n  was:   {describe_publication(before)}"
+    )
+    print(f"  (the replaced set is now {settings.previous}; roll back again to restore it)")
+    return 0
 
 
 def _generate(out: Path, leads: int, months: int, seed: int, end: date | None) -> int:

@@ -129,7 +129,8 @@ def hand_made_run(tmp_path_factory):
     status = main(
         ["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", "2026-01-31"]
     )
-    return status, warehouse
+    # raw and staging live in the candidate; readers get only the published marts and facts
+    return status, Settings(warehouse=warehouse).candidate
 
 
 def test_run_succeeds(hand_made_run):
@@ -270,7 +271,8 @@ def test_summary_is_printed(tmp_path, capsys):
     assert status == 0
     leads_line = next(line for line in out.splitlines() if line.strip().startswith("crm/leads "))
     assert leads_line.split() == ["crm/leads", "2", "6", "4", "2", "1", "3"]
-    assert "ingest_crm" in out and "dbt_models" in out and "succeeded" in out
+    assert "ingest_crm" in out and "dbt_models" in out and "validate_revenue" in out
+    assert f"published {tmp_path / 'w.duckdb'}" in out
 
 
 def test_missing_required_column_fails_naming_file_and_column(minimal_landing, capsys):
@@ -308,7 +310,7 @@ def test_generated_data_runs_and_every_row_is_accounted_for(generated_run):
         assert load.rows_read == load.rows_staged + load.rows_quarantined, e.path
         assert load.rows_staged == load.records + load.rows_replaced, e.path
         assert load.rows_read > 0, e.path
-        staged = query(settings.warehouse, f"select count(*) from staging.stg_{e.table}")[0][0]
+        staged = query(settings.candidate, f"select count(*) from staging.stg_{e.table}")[0][0]
         assert staged == load.records, e.path
     assert sum(load.rows_quarantined for load in loads.values()) > 0
     assert sum(load.rows_replaced for load in loads.values()) > 0
@@ -317,7 +319,7 @@ def test_generated_data_runs_and_every_row_is_accounted_for(generated_run):
 def test_generated_sqls_total_the_same_by_creation_and_by_handover(generated_run):
     settings, _ = generated_run
     (by_creation, by_handover, handover_mart, handovers) = query(
-        settings.warehouse,
+        settings.candidate,
         """select
             (select sum(sql_count_by_creation) from marts.attribution_transition_monthly),
             (select sum(sql_count_by_handover) from marts.attribution_transition_monthly),
@@ -379,12 +381,12 @@ from converted group by all having round(sum(spend_base), 2) <> 0 order by all
 def test_generated_revenue_reconciles_to_the_cent(generated_run):
     settings, _ = generated_run
     expected = query(
-        settings.warehouse,
+        settings.candidate,
         INDEPENDENT_REVENUE,
         [settings.timezone, settings.base_currency, settings.as_of],
     )
     published = query(
-        settings.warehouse,
+        settings.candidate,
         "select month, segment, channel, revenue from marts.revenue_by_payment_monthly"
         " order by all",
     )
@@ -395,10 +397,10 @@ def test_generated_revenue_reconciles_to_the_cent(generated_run):
 def test_generated_spend_reconciles_with_platforms_and_costs(generated_run):
     settings, _ = generated_run
     expected = query(
-        settings.warehouse, INDEPENDENT_SPEND, [settings.base_currency, settings.as_of]
+        settings.candidate, INDEPENDENT_SPEND, [settings.base_currency, settings.as_of]
     )
     published = query(
-        settings.warehouse,
+        settings.candidate,
         "select month, channel, spend from marts.channel_economics_monthly"
         " where spend <> 0 order by all",
     )

@@ -59,7 +59,7 @@ def refusal_reasons(recorded: list[dict], required: set[dg.AssetCheckKey]) -> li
 )
 def published_warehouse(context: AssetExecutionContext, settings: PipelineSettings):
     run_settings = settings.resolved()
-    recorded = recorded_outcomes(run_settings.candidate, context.run_id)
+    recorded = recorded_outcomes(run_settings.candidate, context.run.run_id)
     reasons = refusal_reasons(recorded, blocking_check_keys())
     if reasons:
         raise PublicationRefused(
@@ -68,7 +68,7 @@ def published_warehouse(context: AssetExecutionContext, settings: PipelineSettin
             metadata={"failed_checks": len(reasons)},
         )
     record = PublicationRecord(
-        run_id=context.run_id,
+        run_id=context.run.run_id,
         as_of=run_settings.reporting_date().isoformat(),
         timezone=run_settings.timezone,
         base_currency=run_settings.base_currency,

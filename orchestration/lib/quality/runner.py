@@ -182,13 +182,17 @@ def run_validations(
         frames = {v.name: read_frame(con, v, settings) for v in validations}
     outcomes = []
     for validation in validations:
-        frame = frames[validation.name]
-        checkpoint = context.checkpoints.get(validation.name)
-        result = checkpoint.run(
-            batch_parameters={"dataframe": frame}, expectation_parameters=parameters
-        )
-        outcomes.extend(_outcomes(validation, result, frame))
+        outcomes += validate_frame(context, validation, frames[validation.name], parameters)
     return outcomes
+
+
+def validate_frame(context, validation: Validation, frame: pd.DataFrame, parameters: dict):
+    """Run the validation's checkpoint on one frame (results and Data Docs as configured)."""
+    checkpoint = context.checkpoints.get(validation.name)
+    result = checkpoint.run(
+        batch_parameters={"dataframe": frame}, expectation_parameters=parameters
+    )
+    return _outcomes(validation, result, frame)
 
 
 def data_docs_index(settings: Settings) -> Path:
