@@ -174,10 +174,10 @@ def format_report(report, total_seconds: float) -> str:
             f"  {load.entity:<24}{load.files:>6}{load.rows_read:>11,}{load.rows_staged:>11,}"
             f"{load.rows_quarantined:>13,}{load.rows_replaced:>10,}{load.records:>11,}"
         )
-    lines += ["", "  step                       seconds"]
+    lines += ["", f"  {'step':<34}{'seconds':>8}"]
     for step, seconds in report.step_seconds.items():
-        lines.append(f"  {step:<26}{seconds:>8.1f}")
-    lines.append(f"  {'total':<26}{total_seconds:>8.1f}")
+        lines.append(f"  {step:<34}{seconds:>8.1f}")
+    lines.append(f"  {'total':<34}{total_seconds:>8.1f}")
     if report.log_file is not None:
         lines.append(f"  dbt output: {report.log_file}")
     if report.checks:

@@ -15,7 +15,7 @@ from orchestration.lib.ingestion import EntityLoad
 from orchestration.lib.quality.runner import recorded_outcomes
 from orchestration.lib.settings import Settings
 
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 @dataclass

@@ -50,7 +50,9 @@ def test_suites_are_asset_checks_on_what_they_guard_and_gate_publication():
     }
     revenue = checks[("marts/revenue_by_payment_monthly", "revenue_fx_coverage")]
     assert revenue.blocking
-    assert checks[("marts/attribution_transition_monthly", "attribution_transition_totals")].blocking
+    assert checks[
+        ("marts/attribution_transition_monthly", "attribution_transition_totals")
+    ].blocking
     assert checks[("staging/stg_crm__leads", "sources_crm__leads")].blocking
     assert checks[("crm/leads", "sources_ingestion")].blocking
     # warnings only: visible, never blocking
