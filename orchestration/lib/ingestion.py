@@ -188,12 +188,11 @@ def _read_files(
     read_paths: dict[LandingFile, str] = {}
     for file in files:
         if file.format == "csv":
-            header = read_csv_header(file)
+            utf8_path = None if file.encoding == UTF8 else _transcode(file, scratch)
+            header = read_csv_header(file, utf8_path)
             check_header(file, entity, header.columns)
             groups[("csv", header.columns, header.delimiter)].append(file)
-            read_paths[file] = str(
-                file.path if file.encoding == UTF8 else _transcode(file, scratch)
-            )
+            read_paths[file] = str(utf8_path or file.path)
         else:
             schema = _parquet_schema(con, file)
             check_header(file, entity, tuple(name for name, _ in schema))

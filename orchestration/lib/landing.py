@@ -85,16 +85,19 @@ def discover(landing: Path, entity: Entity) -> list[LandingFile]:
     ]
 
 
-def read_csv_header(file: LandingFile) -> CsvHeader:
-    """The header row and the delimiter: `;` when the header has no comma but has a `;`."""
-    # utf-8-sig skips a byte order mark (Excel writes one); other codecs handle their own.
-    encoding = "utf-8-sig" if file.encoding == UTF8 else file.encoding
+def read_csv_header(file: LandingFile, utf8_path: Path | None = None) -> CsvHeader:
+    """The header row and the delimiter: `;` when the header has no comma but has a `;`.
+
+    The header is read from `utf8_path`, the UTF-8 copy of a file in another encoding, if
+    given, else from the file itself."""
+    with (utf8_path or file.path).open("rb") as f:
+        first_line = f.readline()
     try:
-        with file.path.open(encoding=encoding, newline="") as f:
-            first_line = f.readline()
+        # utf-8-sig skips a byte order mark (Excel writes one).
+        first_line = first_line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise IngestionError(
-            f"{file.relative}: header cannot be read as {file.encoding} text ({exc.reason} at "
+            f"{file.relative}: header cannot be read as UTF-8 text ({exc.reason} at "
             f"byte {exc.start}){encoding_hint(file)}"
         ) from exc
     delimiter = ";" if "," not in first_line and ";" in first_line else ","
