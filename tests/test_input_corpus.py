@@ -665,3 +665,35 @@ def test_bad_input(case: Case, con, tmp_path: Path):
     assert all(row[4] for row in quarantined), "every quarantined row keeps its raw text"
     if case.check is not None:
         assert case.check(con)
+
+
+# --- a few cases through the whole pipeline: the run fails, and the failure names the file ---
+
+
+def _run(landing: Path):
+    from orchestration.lib.settings import Settings
+    from orchestration.pipeline import run_pipeline
+
+    return run_pipeline(Settings(landing=landing, warehouse=landing.parent / "w.duckdb"))
+
+
+def test_pipeline_fails_naming_an_undeclared_windows_1251_file(minimal_landing: Path):
+    (minimal_landing / "crm/leads.csv").write_bytes(
+        csv_bytes(LEADS, lead(company="ООО «Ромашка»"), encoding="cp1251")
+    )
+    report = _run(minimal_landing)
+    assert not report.succeeded
+    assert any(
+        "crm/leads.csv: not valid UTF-8 text (line 2)" in failure for failure in report.failures
+    ), report.failures
+
+
+def test_pipeline_fails_naming_a_truncated_parquet_file(minimal_landing: Path):
+    (minimal_landing / "payments/payments.csv").unlink()
+    truncated_parquet(minimal_landing / "payments/payments.parquet")
+    report = _run(minimal_landing)
+    assert not report.succeeded
+    assert any(
+        "payments/payments.parquet: cannot be read as Parquet" in failure
+        for failure in report.failures
+    ), report.failures
