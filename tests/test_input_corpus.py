@@ -133,6 +133,16 @@ CASES = [
         error=r"crm/leads.csv: cannot be parsed as CSV",
     ),
     Case(
+        "unterminated quote in the middle one of three drops",
+        "crm/leads",
+        {
+            "crm/leads/2026-01-10.csv": csv_bytes(LEADS, lead()),
+            "crm/leads/2026-01-11.csv": b'lead_id,created_at,company_name\nL2,2026-01-11,"Acme\n',
+            "crm/leads/2026-01-12.csv": csv_bytes(LEADS, lead("L3")),
+        },
+        error=r"^crm/leads/2026-01-11.csv: cannot be parsed as CSV",
+    ),
+    Case(
         "a field longer than DuckDB's 2 MB line limit",
         "crm/leads",
         {"crm/leads.csv": csv_bytes(LEADS, lead(company="x" * 3_000_000))},

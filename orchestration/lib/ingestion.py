@@ -13,6 +13,7 @@ import codecs
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,22 +218,29 @@ def _read_files(
         if layout[0] == "csv":
             _read_csv_group(con, table, paths, layout[2], group)
         else:
-            columns = ", ".join(
-                f"cast({quote_ident(name)} as varchar) as {quote_ident(name)}"
-                for name, _ in layout[1]
-            )
-            _create_or_name_the_file(
-                con,
-                f"create or replace temp table {table} as select {columns},"
-                " _landing_path, file_row_number + 1 as _landing_line"
-                " from read_parquet({paths}, filename = '_landing_path', file_row_number = true)",
-                paths,
-                "cannot be read as Parquet",
-            )
+            _read_parquet_group(con, table, paths, layout[1])
         parts.append(f"select * from {table}")
     con.execute("create or replace temp table landed as " + " union all by name ".join(parts))
     for group in range(len(groups)):
         con.execute(f"drop table if exists landed_{group}")
+
+
+def _read_parquet_group(
+    con: duckdb.DuckDBPyConnection, table: str, paths: dict[LandingFile, str], schema: tuple
+) -> None:
+    columns = ", ".join(
+        f"cast({quote_ident(name)} as varchar) as {quote_ident(name)}" for name, _ in schema
+    )
+    _create_or_name_the_file(
+        con,
+        lambda listed: (
+            f"create or replace temp table {table} as select {columns},"
+            " _landing_path, file_row_number + 1 as _landing_line"
+            f" from read_parquet({listed}, filename = '_landing_path', file_row_number = true)"
+        ),
+        paths,
+        "cannot be read as Parquet",
+    )
 
 
 def _parquet_schema(con: duckdb.DuckDBPyConnection, file: LandingFile) -> tuple:
@@ -271,22 +279,22 @@ def _first_line(exc: Exception, read_path, file: LandingFile) -> str:
 
 def _create_or_name_the_file(
     con: duckdb.DuckDBPyConnection,
-    sql: str,
+    sql: Callable[[str], str],
     paths: dict[LandingFile, str],
     problem: str,
 ) -> None:
-    """Run `sql` over the group's files; when DuckDB cannot read them, find the file to name
+    """Run `sql(paths)` over the group's files; when DuckDB cannot read them, find the file to name
     by reading each alone (the group's message names at most a path DuckDB chose)."""
     listed = "[" + ", ".join(quote_literal(p) for p in paths.values()) + "]"
     try:
-        con.execute(sql.replace("{paths}", listed))
+        con.execute(sql(listed))
         return
     except duckdb.Error as exc:
         error = exc
     if len(paths) > 1:
         for file, path in paths.items():
             try:
-                con.execute(sql.replace("{paths}", quote_literal(path)))
+                con.execute(sql(quote_literal(path)))
             except duckdb.Error as exc:
                 raise IngestionError(
                     f"{file.relative}: {problem} ({_first_line(exc, path, file)})"
@@ -310,9 +318,11 @@ def _read_csv_group(
     con.execute(f"drop table if exists {scans}")
     _create_or_name_the_file(
         con,
-        f"create or replace temp table {table}_read as select * from read_csv({{paths}}, "
-        f"{CSV_OPTIONS}, delim = {quote_literal(delimiter)}, filename = '_landing_path', "
-        f"store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{scans}')",
+        lambda listed: (
+            f"create or replace temp table {table}_read as select * from read_csv({listed}, "
+            f"{CSV_OPTIONS}, delim = {quote_literal(delimiter)}, filename = '_landing_path', "
+            f"store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{scans}')"
+        ),
         paths,
         "cannot be parsed as CSV",
     )
