@@ -9,8 +9,11 @@ happens in staging, over the good rows only, so a quarantined row never replaces
 
 from __future__ import annotations
 
+import codecs
+import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +22,12 @@ import duckdb
 
 from orchestration.lib.entities import Entity, Kind
 from orchestration.lib.landing import (
+    UTF8,
     IngestionError,
     LandingFile,
-    check_required_columns,
+    check_header,
     discover,
+    encoding_hint,
     read_csv_header,
 )
 
@@ -54,7 +59,7 @@ create table if not exists raw.ingestion_log (
 )
 """
 
-CSV_OPTIONS = "all_varchar = true, header = true, delim = ',', quote = '\"', escape = '\"'"
+CSV_OPTIONS = "all_varchar = true, header = true, quote = '\"', escape = '\"'"
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,15 @@ def quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# Money, rates and plan values must stay below this many major units: enough for any real
+# amount (a quadrillion), and small enough that converting at any real rate and summing stay
+# within the warehouse's decimal(38, 6) instead of failing the run with an overflow.
+AMOUNT_LIMIT = 10**15
+ISO_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# Whole numbers as exported: digits, or a float column's `12.0` (pandas writes those).
+WHOLE_NUMBER = "[+-]?[0-9]+(\\.0*)?"
+
+
 def _value_checks(entity: Entity, enum_values: dict[str, tuple[str, ...]]):
     """(column, reason, SQL condition that is true for a bad value), in reporting order."""
     for col in entity.columns:
@@ -91,29 +105,56 @@ def _value_checks(entity: Entity, enum_values: dict[str, tuple[str, ...]]):
         present = f"nullif({v}, '') is not null and "
         match col.kind:
             case Kind.TIMESTAMP:
+                # The date part must be YYYY-MM-DD: DuckDB would also take `2026/01/10`,
+                # `epoch` or `infinity`, and day-first or month-first dates are ambiguous.
                 yield (
                     col.name,
                     "unparseable timestamp",
-                    present + f"try_cast({v} as timestamptz) is null",
+                    present + f"(not regexp_matches({v}, '^{ISO_DATE}([T ]|$)')"
+                    f" or try_cast({v} as timestamptz) is null)",
                 )
             case Kind.DATE:
                 yield (
                     col.name,
                     "unparseable date",
-                    present + f"try_strptime({v}, '%Y-%m-%d') is null",
+                    present + f"(not regexp_full_match({v}, '{ISO_DATE}')"
+                    f" or try_strptime({v}, '%Y-%m-%d') is null)",
                 )
             case Kind.MONTH:
-                yield col.name, "unparseable month", present + f"try_strptime({v}, '%Y-%m') is null"
+                yield (
+                    col.name,
+                    "unparseable month",
+                    present + f"(not regexp_full_match({v}, '[0-9]{{4}}-[0-9]{{2}}')"
+                    f" or try_strptime({v}, '%Y-%m') is null)",
+                )
             case Kind.MONEY | Kind.RATE | Kind.DECIMAL:
                 number = f"try_cast({v} as decimal(38, 10))"
-                yield col.name, "unparseable number", present + f"{number} is null"
+                # NaN and infinity read as doubles but are no amount; a finite number that
+                # does not fit decimal(38, 10) is too large rather than unreadable.
+                as_double = f"try_cast({v} as double)"
+                yield (
+                    col.name,
+                    "unparseable number",
+                    present + f"{number} is null and not coalesce(isfinite({as_double}), false)",
+                )
+                yield (
+                    col.name,
+                    "number out of range",
+                    present + f"({number} is null or abs({number}) >= {AMOUNT_LIMIT})",
+                )
                 if col.kind is Kind.MONEY:
                     yield col.name, "negative amount", f"{number} < 0"
                 if col.kind is Kind.RATE:
                     yield col.name, "non-positive rate", f"{number} <= 0"
             case Kind.MICROS | Kind.COUNT:
-                number = f"try_cast({v} as hugeint)"
-                yield col.name, "unparseable whole number", present + f"{number} is null"
+                # Staging casts these to bigint; a larger value would fail the run there.
+                number = f"try_cast({v} as bigint)"
+                yield (
+                    col.name,
+                    "unparseable whole number",
+                    present + f"not regexp_full_match({v}, '{WHOLE_NUMBER}')",
+                )
+                yield col.name, "number out of range", present + f"{number} is null"
                 yield (
                     col.name,
                     "negative amount" if col.kind is Kind.MICROS else "negative count",
@@ -135,72 +176,173 @@ def _value_checks(entity: Entity, enum_values: dict[str, tuple[str, ...]]):
                 )
 
 
-def _read_files(con: duckdb.DuckDBPyConnection, entity: Entity, files: list[LandingFile]):
+def _read_files(
+    con: duckdb.DuckDBPyConnection, entity: Entity, files: list[LandingFile], scratch: Path
+):
     """Read every file into temp table `landed` (all VARCHAR, with file and line) and the
-    structurally broken CSV lines into temp table `malformed`."""
-    headers: dict[tuple[str, tuple[str, ...]], list[LandingFile]] = defaultdict(list)
+    structurally broken CSV lines into temp table `malformed`.
+
+    Files are read in groups of the same layout: CSV by header and delimiter, Parquet by
+    column names and types (DuckDB reads a list of Parquet files with the first one's types).
+    A CSV file in another encoding is read from a UTF-8 copy in `scratch`."""
+    groups: dict[tuple, list[LandingFile]] = defaultdict(list)
+    read_paths: dict[LandingFile, str] = {}
     for file in files:
         if file.format == "csv":
-            header = read_csv_header(file)
+            utf8_path = None if file.encoding == UTF8 else _transcode(file, scratch)
+            header = read_csv_header(file, utf8_path)
+            check_header(file, entity, header.columns)
+            groups[("csv", header.columns, header.delimiter)].append(file)
+            read_paths[file] = str(utf8_path or file.path)
         else:
-            try:
-                header = tuple(
-                    row[0]
-                    for row in con.execute(
-                        "describe select * from read_parquet(?)", [str(file.path)]
-                    ).fetchall()
-                )
-            except duckdb.Error as exc:
-                raise IngestionError(f"{file.relative}: cannot be read as Parquet ({exc})") from exc
-        check_required_columns(file, entity, header)
-        headers[(file.format, header)].append(file)
+            schema = _parquet_schema(con, file)
+            check_header(file, entity, tuple(name for name, _ in schema))
+            groups[("parquet", schema)].append(file)
+            read_paths[file] = str(file.path)
 
     con.execute(
         "create or replace temp table landing_files (path varchar, relative varchar, rank integer)"
     )
     con.executemany(
         "insert into landing_files values (?, ?, ?)",
-        [(str(f.path), f.relative, f.rank) for f in files],
+        [(read_paths[f], f.relative, f.rank) for f in files],
     )
     con.execute(
         "create or replace temp table malformed (path varchar, line bigint, column_name varchar,"
         " reason varchar, raw_text varchar)"
     )
     parts = []
-    for group, ((fmt, header), group_files) in enumerate(headers.items()):
-        paths = "[" + ", ".join(quote_literal(str(f.path)) for f in group_files) + "]"
+    for group, (layout, group_files) in enumerate(groups.items()):
         table = f"landed_{group}"
-        if fmt == "csv":
-            _read_csv_group(con, table, paths, group)
+        paths = {f: read_paths[f] for f in group_files}
+        if layout[0] == "csv":
+            _read_csv_group(con, table, paths, layout[2], group)
         else:
-            columns = ", ".join(
-                f"cast({quote_ident(c)} as varchar) as {quote_ident(c)}" for c in header
-            )
-            try:
-                con.execute(
-                    f"create or replace temp table {table} as select {columns},"
-                    " _landing_path, file_row_number + 1 as _landing_line"
-                    f" from read_parquet({paths}, filename = '_landing_path', file_row_number = true)"
-                )
-            except duckdb.Error as exc:
-                names = ", ".join(f.relative for f in group_files)
-                raise IngestionError(f"{names}: cannot be read as Parquet ({exc})") from exc
+            _read_parquet_group(con, table, paths, layout[1])
         parts.append(f"select * from {table}")
     con.execute("create or replace temp table landed as " + " union all by name ".join(parts))
-    for group in range(len(headers)):
+    for group in range(len(groups)):
         con.execute(f"drop table if exists landed_{group}")
 
 
-def _read_csv_group(con: duckdb.DuckDBPyConnection, table: str, paths: str, group: int) -> None:
-    rejects, scans = f"rejects_{group}", f"reject_scans_{group}"
+def _read_parquet_group(
+    con: duckdb.DuckDBPyConnection, table: str, paths: dict[LandingFile, str], schema: tuple
+) -> None:
+    columns = ", ".join(
+        f"cast({quote_ident(name)} as varchar) as {quote_ident(name)}" for name, _ in schema
+    )
+    _create_or_name_the_file(
+        con,
+        lambda listed: (
+            f"create or replace temp table {table} as select {columns},"
+            " _landing_path, file_row_number + 1 as _landing_line"
+            f" from read_parquet({listed}, filename = '_landing_path', file_row_number = true)"
+        ),
+        paths,
+        "cannot be read as Parquet",
+    )
+
+
+def _parquet_schema(con: duckdb.DuckDBPyConnection, file: LandingFile) -> tuple:
     try:
-        con.execute(
-            f"create or replace temp table {table}_read as select * from read_csv({paths}, "
-            f"{CSV_OPTIONS}, filename = '_landing_path', store_rejects = true, "
-            f"rejects_table = '{rejects}', rejects_scan = '{scans}')"
-        )
+        rows = con.execute("describe select * from read_parquet(?)", [str(file.path)]).fetchall()
     except duckdb.Error as exc:
-        raise IngestionError(f"cannot parse CSV {paths}: {exc}") from exc
+        raise IngestionError(
+            f"{file.relative}: cannot be read as Parquet ({_first_line(exc, file.path, file)})"
+        ) from exc
+    return tuple((row[0], row[1]) for row in rows)
+
+
+def _transcode(file: LandingFile, scratch: Path) -> Path:
+    """A UTF-8 copy of a CSV file in its declared encoding, decoded in 1 MiB chunks."""
+    target = scratch / f"{file.rank}.csv"
+    decoder = codecs.getincrementaldecoder(file.encoding)(errors="strict")
+    offset = 0
+    with file.path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as copy:
+        try:
+            while chunk := source.read(1 << 20):
+                copy.write(decoder.decode(chunk))
+                offset += len(chunk)
+            copy.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise IngestionError(
+                f"{file.relative}: not valid {file.encoding} text ({exc.reason} at byte "
+                f"{offset + exc.start}), though {file.encoding} is declared for it"
+            ) from exc
+    return target
+
+
+def _first_line(exc: Exception, read_path, file: LandingFile) -> str:
+    """DuckDB's message, first line only, with the file named as people know it."""
+    return str(exc).strip().splitlines()[0].replace(str(read_path), file.relative)
+
+
+def _create_or_name_the_file(
+    con: duckdb.DuckDBPyConnection,
+    sql: Callable[[str], str],
+    paths: dict[LandingFile, str],
+    problem: str,
+) -> None:
+    """Run `sql(paths)` over the group's files; when DuckDB cannot read them, find the file to name
+    by reading each alone (the group's message names at most a path DuckDB chose)."""
+    listed = "[" + ", ".join(quote_literal(p) for p in paths.values()) + "]"
+    try:
+        con.execute(sql(listed))
+        return
+    except duckdb.Error as exc:
+        error = exc
+    if len(paths) > 1:
+        for file, path in paths.items():
+            try:
+                con.execute(sql(quote_literal(path)))
+            except duckdb.Error as exc:
+                raise IngestionError(
+                    f"{file.relative}: {problem} ({_first_line(exc, path, file)})"
+                ) from exc
+    message = str(error).strip().splitlines()[0]
+    for file, path in paths.items():
+        message = message.replace(path, file.relative)
+    names = ", ".join(f.relative for f in paths)
+    raise IngestionError(f"{names}: {problem} ({message})") from error
+
+
+def _read_csv_group(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    paths: dict[LandingFile, str],
+    delimiter: str,
+    group: int,
+) -> None:
+    rejects, scans = f"rejects_{group}", f"reject_scans_{group}"
+    con.execute(f"drop table if exists {rejects}")
+    con.execute(f"drop table if exists {scans}")
+    _create_or_name_the_file(
+        con,
+        lambda listed: (
+            f"create or replace temp table {table}_read as select * from read_csv({listed}, "
+            f"{CSV_OPTIONS}, delim = {quote_literal(delimiter)}, filename = '_landing_path', "
+            f"store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{scans}')"
+        ),
+        paths,
+        "cannot be parsed as CSV",
+    )
+    # Bytes that are not UTF-8 mean the whole file is in another encoding (or damaged):
+    # quarantining only the lines that happen to hold such bytes would stage the rest
+    # without them, so the file is refused instead.
+    invalid = con.execute(
+        f"""
+        select s.file_path, min(r.line)
+        from {rejects} as r
+        join {scans} as s on s.scan_id = r.scan_id and s.file_id = r.file_id
+        where cast(r.error_type as varchar) = 'INVALID ENCODING'
+        group by s.file_path order by s.file_path limit 1
+        """
+    ).fetchone()
+    if invalid:
+        file = next(f for f, path in paths.items() if path == invalid[0])
+        raise IngestionError(
+            f"{file.relative}: not valid UTF-8 text (line {invalid[1]}){encoding_hint(file)}"
+        )
     con.execute(
         f"""
         insert into malformed
@@ -279,7 +421,8 @@ def load_entity(
         _record(con, entity, load, loaded_at)
         return load
 
-    _read_files(con, entity, files)
+    with tempfile.TemporaryDirectory(prefix="onefunnel-landing-") as scratch:
+        _read_files(con, entity, files, Path(scratch))
     rows_read = con.execute(
         "select (select count(*) from landed) + (select count(*) from malformed)"
     ).fetchone()[0]
