@@ -13,8 +13,7 @@
     percentile_cont({{ fraction }}) within group (order by {{ expression }})
 {%- endmacro %}
 
-{#- DuckDB's own name for it; it also accepts the standard spelling, but quantile_cont is
-    the one its planner treats as an ordinary aggregate beside others in a group by. -#}
+{#- DuckDB's own spelling of the same aggregate (it rewrites the standard form to it). -#}
 {% macro duckdb__percentile_cont(expression, fraction) -%}
     quantile_cont({{ expression }}, {{ fraction }})
 {%- endmacro %}
