@@ -48,3 +48,12 @@ def minimal_landing(tmp_path: Path) -> Path:
         [["P1", "2026-01-12T10:00:00Z", "10", "USD", "succeeded", "payment"]],
     )
     return landing
+
+
+@pytest.fixture(scope="session")
+def marts_warehouse(tmp_path_factory) -> Path:
+    """The hand-worked landing set of tests/test_marts.py run through the whole pipeline,
+    once per session: test_marts.py and test_alignment_marts.py read the same warehouse."""
+    from tests.test_marts import run_landing_set
+
+    return run_landing_set(tmp_path_factory.mktemp("marts"))

@@ -25,6 +25,10 @@ Money (fx: EUR 1.05 from Jan 30, 1.10 from Mar 6, 1.20 from Mar 9; RUB 0.011 fro
   P5  D9 (a deal without lead) Feb 16, 250 USD → unattributed
   P6  no deal, 2026-02-28 22:00Z = Mar 1 01:00 MSK, 75.50 USD → unattributed, March
   P7  failed, P8 after as_of: not counted
+Activities (used by the alignment marts only): sales user U2 calls L1 on Mar 1 08:00Z; on
+  L4 U2 e-mails before the handover, marketer U1 writes after it, U2 calls at 13:00Z; U2
+  meets on deal D3 (L3) on Feb 4 12:00Z; A6's timestamp "yesterday" is quarantined.
+  L2's rejection (E05) gives the reason " Budget ".
 Spend: google Feb 10 50 USD (Mar 11: after as_of); meta Jan 25 20.50 USD;
   yandex Mar 2 3,000 RUB × 0.011 = 33.00; marketing cost Feb events 300 EUR at Feb 1's
   latest earlier rate 1.05 = 315.00 (April's cost is after as_of).
@@ -62,21 +66,21 @@ def landing_set(landing: Path) -> Path:
     )
     write_csv(
         landing / "crm/lead_events.csv",
-        ["event_id", "lead_id", "stage", "occurred_at", "user_id"],
+        ["event_id", "lead_id", "stage", "occurred_at", "user_id", "reason"],
         [
-            ["E01", "L1", "mql", "2026-01-31T22:30:00Z", "U1"],
-            ["E02", "L1", "sql", "2026-02-28T21:30:00Z", "U1"],
-            ["E03", "L1", "accepted", "2026-03-02T10:00:00Z", "U2"],
-            ["E04", "L2", "sql", "2026-01-20T10:00:00Z", "U1"],
-            ["E05", "L2", "rejected", "2026-01-22T10:00:00Z", "U2"],
-            ["E06", "L2", "sql", "2026-02-10T10:00:00Z", "U1"],
-            ["E07", "L2", "accepted", "2026-02-11T10:00:00Z", "U2"],
-            ["E08", "L4", "sql", "2026-02-06T10:00:00Z", "U1"],
-            ["E09", "L4", "accepted", "2026-02-07T10:00:00Z", "U2"],
-            ["E10", "L4", "rejected", "2026-02-08T10:00:00Z", "U2"],
-            ["E11", "L5", "sql", "2026-03-12T11:00:00Z", "U1"],
-            ["E12", "L6", "sql", "2026-03-11T10:00:00Z", "U1"],
-            ["E13", "LX", "sql", "2026-02-01T10:00:00Z", "U1"],
+            ["E01", "L1", "mql", "2026-01-31T22:30:00Z", "U1", ""],
+            ["E02", "L1", "sql", "2026-02-28T21:30:00Z", "U1", ""],
+            ["E03", "L1", "accepted", "2026-03-02T10:00:00Z", "U2", ""],
+            ["E04", "L2", "sql", "2026-01-20T10:00:00Z", "U1", ""],
+            ["E05", "L2", "rejected", "2026-01-22T10:00:00Z", "U2", " Budget "],
+            ["E06", "L2", "sql", "2026-02-10T10:00:00Z", "U1", ""],
+            ["E07", "L2", "accepted", "2026-02-11T10:00:00Z", "U2", ""],
+            ["E08", "L4", "sql", "2026-02-06T10:00:00Z", "U1", ""],
+            ["E09", "L4", "accepted", "2026-02-07T10:00:00Z", "U2", ""],
+            ["E10", "L4", "rejected", "2026-02-08T10:00:00Z", "U2", ""],
+            ["E11", "L5", "sql", "2026-03-12T11:00:00Z", "U1", ""],
+            ["E12", "L6", "sql", "2026-03-11T10:00:00Z", "U1", ""],
+            ["E13", "LX", "sql", "2026-02-01T10:00:00Z", "U1", ""],
         ],
     )
     write_csv(
@@ -142,7 +146,14 @@ def landing_set(landing: Path) -> Path:
     write_csv(
         landing / "crm/activities.csv",
         ["activity_id", "lead_id", "deal_id", "user_id", "type", "occurred_at"],
-        [["A1", "L1", "", "U2", "call", "2026-03-01T08:00:00Z"]],
+        [
+            ["A1", "L1", "", "U2", "call", "2026-03-01T08:00:00Z"],
+            ["A2", "L4", "", "U2", "email", "2026-02-06T09:00:00Z"],
+            ["A3", "L4", "", "U1", "message", "2026-02-06T11:00:00Z"],
+            ["A4", "L4", "", "U2", "call", "2026-02-06T13:00:00Z"],
+            ["A5", "", "D3", "U2", "meeting", "2026-02-04T12:00:00Z"],
+            ["A6", "L3", "", "U2", "call", "yesterday"],
+        ],
     )
     write_csv(
         landing / "crm/users.csv",
@@ -218,9 +229,8 @@ def landing_set(landing: Path) -> Path:
     return landing
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("marts")
+def run_landing_set(base: Path) -> Path:
+    """Runs the whole pipeline on the landing set above; returns the warehouse file."""
     warehouse = base / "warehouse.duckdb"
     status = main(
         [
@@ -239,6 +249,11 @@ def warehouse(tmp_path_factory) -> Path:
     )
     assert status == 0
     return warehouse
+
+
+@pytest.fixture
+def warehouse(marts_warehouse) -> Path:
+    return marts_warehouse
 
 
 def rows(warehouse: Path, table: str, columns: str, order: str) -> list[tuple]:

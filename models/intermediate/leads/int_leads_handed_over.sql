@@ -144,6 +144,7 @@ funnel_events_since_handover as (
         lead_events.event_id,
         lead_events.stage,
         lead_events.occurred_at,
+        lead_events.reason,
         -- at equal times a handover precedes the verdict on it
         case when lead_events.stage = 'sql' then 0 else 1 end as stage_precedence
 
@@ -162,6 +163,7 @@ verdicts_ranked as (
         event_id,
         stage,
         occurred_at,
+        reason,
         row_number() over (
             partition by lead_id
             order by occurred_at, event_id
@@ -178,7 +180,8 @@ first_verdicts as (
         lead_id,
         event_id as verdict_event_id,
         stage as verdict,
-        occurred_at as verdict_at
+        occurred_at as verdict_at,
+        reason as verdict_reason
 
     from verdicts_ranked
     where verdict_sequence = 1
@@ -228,6 +231,7 @@ final as (
         first_verdicts.verdict,
         first_verdicts.verdict_at,
         first_verdicts.verdict_event_id,
+        first_verdicts.verdict_reason,
         cast(coalesce(rehandovers_counted.rehandover_count, 0) as {{ dbt.type_bigint() }}) as rehandover_count,
         handovers_derived.created_at,
         handovers_derived.created_date,

@@ -19,6 +19,7 @@ final as (
         is_implicit_handover,
         verdict,
         verdict_at,
+        verdict_reason,
         coalesce(verdict = 'accepted', false) as is_accepted,
         coalesce(verdict = 'rejected', false) as is_rejected,
         rehandover_count,
