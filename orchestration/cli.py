@@ -10,6 +10,7 @@ from pathlib import Path
 
 from orchestration.lib.publication import PublicationError
 from orchestration.lib.quality.runner import data_docs_index
+from orchestration.lib.run_lock import RunLockedError
 from orchestration.lib.settings import Settings, SettingsError, parse_as_of
 
 DEMO_DIR = Path("data")
@@ -55,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", type=Path, help="landing directory (env ONEFUNNEL_LANDING)")
     run.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
     _settings_arguments(run)
+    run.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="print a line as each step starts (default: when standard error is a terminal)",
+    )
 
     generate = commands.add_parser(
         "generate",
@@ -107,11 +114,12 @@ def main(argv: list[str] | None = None) -> int:
                 base_currency=args.base_currency,
                 as_of=args.as_of,
             )
-            return _run(settings)
+            progress = sys.stderr.isatty() if args.progress is None else args.progress
+            return _run(settings, progress=progress)
         if args.command == "rollback":
             return _rollback(Settings.resolve(warehouse=args.warehouse))
         return _demo(args.leads, args.seed)
-    except (SettingsError, PublicationError) as exc:
+    except (SettingsError, PublicationError, RunLockedError) as exc:
         print(f"onefunnel: {exc}", file=sys.stderr)
         return 2
 
@@ -127,10 +135,12 @@ def describe_publication(publication: dict | None) -> str:
 
 def _rollback(settings: Settings) -> int:
     from orchestration.lib.publication import read_publication, rollback
+    from orchestration.lib.run_lock import run_lock
 
-    before = read_publication(settings.warehouse)
-    rollback(settings.warehouse, settings.previous)
-    after = read_publication(settings.warehouse)
+    with run_lock(settings.warehouse, "rollback"):
+        before = read_publication(settings.warehouse)
+        rollback(settings.warehouse, settings.previous)
+        after = read_publication(settings.warehouse)
     print(
         f"rolled back {settings.warehouse}\n  now:   {describe_publication(after)}\n  was:   {describe_publication(before)}"
     )
@@ -150,11 +160,11 @@ def _generate(out: Path, leads: int, months: int, seed: int, end: date | None) -
     return 0
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, progress: bool = False) -> int:
     from orchestration.pipeline import run_pipeline
 
     started = time.perf_counter()
-    report = run_pipeline(settings)
+    report = run_pipeline(settings, progress=progress)
     print(format_report(report, time.perf_counter() - started))
     return 0 if report.succeeded else 1
 
@@ -241,7 +251,7 @@ def _demo(leads: int, seed: int) -> int:
     if status:
         return status
     settings = Settings.resolve(landing=landing, warehouse=warehouse)
-    status = _run(settings)
+    status = _run(settings, progress=sys.stderr.isatty())
     if status == 0:
         print("\n" + format_headline(settings))
     print(

@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.defs.checks.quality import quality_checks
 from orchestration.defs.dbt.assets import dbt_models, dbt_resource, dbt_seeds, dbt_staging
 from orchestration.defs.ingestion.assets import ingestion_assets
+from orchestration.defs.loggers import LOGGERS
 from orchestration.defs.publication.assets import published_warehouse
 from orchestration.defs.resources import PipelineSettings
 from orchestration.defs.schedules import daily_pipeline, daily_schedule
@@ -24,6 +25,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "dbt": dbt_resource(),
         },
         executor=dg.in_process_executor,
+        loggers=LOGGERS,
     )
 
 

@@ -15,7 +15,7 @@ from orchestration.lib.ingestion import EntityLoad
 from orchestration.lib.quality.runner import recorded_outcomes
 from orchestration.lib.settings import Settings
 
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+QUIET_CONSOLE = {"console": {"config": {"log_level": "CRITICAL"}}}
 
 
 @dataclass
@@ -44,7 +44,14 @@ def run_log_path(settings: Settings) -> Path:
     return settings.warehouse.with_name(settings.warehouse.stem + ".run.log")
 
 
-def run_pipeline(settings: Settings, *, quiet: bool = True) -> RunReport:
+def run_config(quiet: bool, progress: bool) -> dict | None:
+    loggers = {**(QUIET_CONSOLE if quiet else {"console": {}})}
+    if progress:
+        loggers["step_progress"] = {}
+    return {"loggers": loggers} if quiet or progress else None
+
+
+def run_pipeline(settings: Settings, *, quiet: bool = True, progress: bool = False) -> RunReport:
     """Materialise every asset for `settings` (with `as_of` fixed for the whole run)."""
     from orchestration.definitions import build_definitions
 
@@ -58,7 +65,7 @@ def run_pipeline(settings: Settings, *, quiet: bool = True) -> RunReport:
             # dagster-dbt echoes dbt's whole console to stdout; the summary is what people read.
             stack.enter_context(contextlib.redirect_stdout(stack.enter_context(log_file.open("w"))))
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET_LOGS if quiet else None
+            instance=instance, raise_on_error=False, run_config=run_config(quiet, progress)
         )
     report = RunReport(settings=settings, succeeded=result.success, log_file=log_file)
     started: dict[str, float] = {}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import dagster as dg
 
+from orchestration.lib.publication import set_aside_unreadable_candidate
+from orchestration.lib.run_lock import RunLockedError, run_lock
 from orchestration.lib.settings import Settings
 
 
@@ -27,6 +31,24 @@ class PipelineSettings(dg.ConfigurableResource):
             base_currency=settings.base_currency,
             as_of=settings.as_of.isoformat() if settings.as_of else None,
         )
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[PipelineSettings]:
+        # Held for the whole run (the in-process executor sets resources up once per run): a
+        # second run against the same warehouse refuses, or waits, instead of interleaving.
+        settings = self.resolved()
+        run_id = context.run_id or "a run"
+        try:
+            with run_lock(settings.warehouse, run_id):
+                damaged = set_aside_unreadable_candidate(settings.candidate)
+                if damaged is not None and context.log is not None:
+                    context.log.warning(
+                        f"the candidate left by an interrupted run could not be opened; "
+                        f"moved it to {damaged} and building a new one"
+                    )
+                yield self
+        except RunLockedError as exc:
+            raise dg.Failure(description=str(exc)) from exc
 
     def resolved(self) -> Settings:
         return Settings(

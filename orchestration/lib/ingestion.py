@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.entities import Entity, Kind
+from orchestration.lib.pii import hash_expressions
 from orchestration.lib.landing import (
     UTF8,
     IngestionError,
@@ -393,9 +394,11 @@ def load_entity(
     entity: Entity,
     enum_values: dict[str, tuple[str, ...]] | None = None,
     loaded_at: datetime | None = None,
+    pii_salt: str = "",
 ) -> EntityLoad:
     """Replace `raw.<source>__<entity>` with the good rows of every landing file of the entity
-    and its quarantine rows with the bad ones."""
+    and its quarantine rows with the bad ones. Contact columns get a salted hash beside them
+    (`email_hash`, …), the only form in which they go past staging."""
     started = time.perf_counter()
     loaded_at = (loaded_at or datetime.now(UTC)).replace(tzinfo=None)
     con.execute("set TimeZone = 'UTC'")
@@ -467,15 +470,17 @@ def load_entity(
         """
     )
     key_columns = ", ".join(f"trim({quote_ident(c)})" for c in entity.key)
+    hashes = "".join(f", {e}" for e in hash_expressions(entity.path, landed_columns))
     con.execute(
         f"""
         create or replace table {target} as
-        select * exclude (_bad_column, _bad_reason, _landing_path),
+        select * exclude (_bad_column, _bad_reason, _landing_path){hashes},
             cast({quote_literal(loaded_at.isoformat(sep=" "))} as timestamp) as _loaded_at
         from checked
         where _bad_column is null
         order by _landing_file_rank, _landing_line
-        """
+        """,
+        {"salt": pii_salt} if hashes else None,
     )
     record_columns = ", ".join(
         f"{quote_literal(c)}: {quote_ident(c)}" for c in [*spec_columns, *extra_columns]

@@ -156,6 +156,28 @@ def _write_check_results(con: duckdb.DuckDBPyConnection, results: list[dict]) ->
         )
 
 
+def set_aside_unreadable_candidate(candidate: Path) -> Path | None:
+    """Move a candidate DuckDB cannot open out of the way; return where it went.
+
+    The candidate is rebuilt by every run, so a file an interrupted run left in a state DuckDB
+    cannot recover is worth keeping for a look, never worth failing the next run over.
+    """
+    if not candidate.exists():
+        return None
+    try:
+        with duckdb.connect(str(candidate)) as con:
+            con.execute("select count(*) from information_schema.tables").fetchone()
+        return None
+    except duckdb.Error:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        aside = candidate.with_name(f"{candidate.name}.damaged-{stamp}")
+        os.replace(candidate, aside)
+        wal = candidate.with_name(candidate.name + ".wal")
+        if wal.exists():
+            os.replace(wal, aside.with_name(aside.name + ".wal"))
+        return aside
+
+
 def _link_over(source: Path, target: Path) -> None:
     """Make `target` another name of `source`, replacing whatever `target` was, atomically."""
     temporary = target.with_name(f".{target.name}.linking")

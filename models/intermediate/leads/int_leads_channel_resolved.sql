@@ -1,5 +1,6 @@
 {#- One row per lead created on or before as_of, with its channel and reporting dates;
-    contact details (e-mail, phone, company name) stay in staging.
+    contact details (e-mail, phone, company name) stay in staging; only their salted
+    hashes go on.
     Channel: the first row of seeds/channel_map (by priority) whose utm_source and utm_medium
     match the lead's, compared lower-cased and trimmed; `*` matches anything, `(empty)`
     matches a missing value. The map ends in `*,*` → other, so every lead gets a channel. -#}
@@ -30,7 +31,9 @@ leads_in_scope as (
         utm_medium,
         utm_campaign,
         marketer_id,
-        region
+        region,
+        email_hash,
+        phone_hash
 
     from leads
 
@@ -74,7 +77,9 @@ resolved as (
         leads_in_scope.utm_medium,
         leads_in_scope.utm_campaign,
         leads_in_scope.marketer_id,
-        leads_in_scope.region
+        leads_in_scope.region,
+        leads_in_scope.email_hash,
+        leads_in_scope.phone_hash
 
     from leads_in_scope
     left join channel_candidates

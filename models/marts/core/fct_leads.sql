@@ -1,7 +1,7 @@
 {#- One row per lead created on or before as_of, with its channel and its way through the
     funnel: first MQL, handover and sales' verdict, first deal and first win. Contact
     details (e-mail, phone, company name) stay in staging: nothing downstream needs to
-    reach a person. -#}
+    reach a person, only the salted hashes that recognise one. -#}
 with
 
 leads as (
@@ -47,6 +47,8 @@ final as (
         leads.utm_source,
         leads.utm_medium,
         leads.utm_campaign,
+        leads.email_hash,
+        leads.phone_hash,
         first_mqls.first_mql_at,
         handovers.lead_id is not null as has_handover,
         handovers.handover_at,

@@ -2,6 +2,7 @@
     'lead_id', 'created_at', 'email', 'phone', 'company_name', 'segment', 'region',
     'utm_source', 'utm_medium', 'utm_campaign', 'marketer_id',
 ] -%}
+{%- set contact_hashes = ['email_hash', 'phone_hash'] -%}
 
 with
 
@@ -36,7 +37,10 @@ renamed as (
         {{ blank_to_null('utm_medium') }} as utm_medium,
         {{ blank_to_null('utm_campaign') }} as utm_campaign,
         {{ blank_to_null('marketer_id') }} as marketer_id,
-        {{ star_except(source('crm', 'leads'), except=landing_columns + landing_lineage_columns()) }}
+        -- salted hashes computed at ingestion: the only form contact details take downstream
+        email_hash,
+        phone_hash,
+        {{ star_except(source('crm', 'leads'), except=landing_columns + contact_hashes + landing_lineage_columns()) }}
         _landing_file,
         _landing_line
 

@@ -15,6 +15,7 @@ from orchestration.lib.entities import SOURCES, crm_stage_names, entities_of
 from orchestration.lib.ingestion import EntityLoad, load_entity
 from orchestration.lib.landing import IngestionError
 from orchestration.lib.paths import SEEDS_DIR
+from orchestration.lib.pii import pii_salt
 
 
 def load_metadata(load: EntityLoad) -> dict:
@@ -53,11 +54,14 @@ def build_source_ingestion(source: str) -> dg.AssetsDefinition:
         run_settings = settings.resolved()
         enum_values = {"stage": tuple(crm_stage_names(SEEDS_DIR))}
         loaded_at = datetime.now(UTC)
+        salt = pii_salt(run_settings.warehouse)
         run_settings.candidate.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(run_settings.candidate)) as con:
             for e in entities:
                 try:
-                    load = load_entity(con, run_settings.landing, e, enum_values, loaded_at)
+                    load = load_entity(
+                        con, run_settings.landing, e, enum_values, loaded_at, salt
+                    )
                 except IngestionError as exc:
                     raise dg.Failure(description=f"ingestion of {e.path} failed: {exc}") from exc
                 context.log.info(
