@@ -21,7 +21,6 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.entities import Entity, Kind
-from orchestration.lib.pii import hash_expressions
 from orchestration.lib.landing import (
     UTF8,
     IngestionError,
@@ -31,6 +30,7 @@ from orchestration.lib.landing import (
     encoding_hint,
     read_csv_header,
 )
+from orchestration.lib.pii import hash_expressions
 
 LINEAGE_COLUMNS = ("_landing_file", "_landing_line", "_landing_file_rank", "_loaded_at")
 

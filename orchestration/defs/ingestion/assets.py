@@ -59,9 +59,7 @@ def build_source_ingestion(source: str) -> dg.AssetsDefinition:
         with duckdb.connect(str(run_settings.candidate)) as con:
             for e in entities:
                 try:
-                    load = load_entity(
-                        con, run_settings.landing, e, enum_values, loaded_at, salt
-                    )
+                    load = load_entity(con, run_settings.landing, e, enum_values, loaded_at, salt)
                 except IngestionError as exc:
                     raise dg.Failure(description=f"ingestion of {e.path} failed: {exc}") from exc
                 context.log.info(
