@@ -14,6 +14,8 @@ from orchestration.lib.run_lock import RunLockedError
 from orchestration.lib.settings import Settings, SettingsError, parse_as_of
 
 DEMO_DIR = Path("data")
+# exit status of a run that found another run writing the same warehouse
+BUSY = 3
 
 RUN_EXAMPLES = """examples:
   onefunnel run --landing data/landing --warehouse data/warehouse.duckdb
@@ -121,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         return _demo(args.leads, args.seed)
     except (SettingsError, PublicationError, RunLockedError) as exc:
         print(f"onefunnel: {exc}", file=sys.stderr)
-        return 2
+        return BUSY if isinstance(exc, RunLockedError) else 2
 
 
 def describe_publication(publication: dict | None) -> str:
@@ -161,10 +163,16 @@ def _generate(out: Path, leads: int, months: int, seed: int, end: date | None) -
 
 
 def _run(settings: Settings, progress: bool = False) -> int:
+    from orchestration.lib.run_lock import run_lock
     from orchestration.pipeline import run_pipeline
 
     started = time.perf_counter()
-    report = run_pipeline(settings, progress=progress)
+    try:
+        with run_lock(settings.warehouse, "onefunnel run"):
+            report = run_pipeline(settings, progress=progress)
+    except RunLockedError as exc:
+        print(f"onefunnel: {exc}", file=sys.stderr)
+        return BUSY
     print(format_report(report, time.perf_counter() - started))
     return 0 if report.succeeded else 1
 

@@ -1,5 +1,8 @@
 """The whole pipeline in-process: hand-made landing files → raw → staging, checked value by value."""
 
+import csv
+import hashlib
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +12,7 @@ import pytest
 
 from orchestration.cli import main
 from orchestration.lib.entities import ENTITIES
+from orchestration.lib.publication import parquet_dir
 from orchestration.lib.settings import Settings
 from orchestration.pipeline import run_pipeline
 from tests.conftest import query, write_csv
@@ -406,3 +410,68 @@ def test_generated_spend_reconciles_with_platforms_and_costs(generated_run):
     )
     assert published == expected
     assert len(published) > 5
+
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"\+?\d[\d ()-]{7,}\d")
+
+
+def landing_contacts(landing: Path) -> tuple[set[str], set[str]]:
+    emails, phones = set(), set()
+    for path in sorted((landing / "crm").glob("leads*/**/*.csv")) + sorted(
+        (landing / "crm").glob("leads*.csv")
+    ):
+        with path.open(newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if (row.get("email") or "").strip():
+                    emails.add(row["email"].strip().lower())
+                digits = re.sub(r"\D", "", row.get("phone") or "")
+                if len(digits) >= 8:
+                    phones.add(digits)
+    return emails, phones
+
+
+def leaked(text: str, emails: set[str], phones: set[str]) -> set[str]:
+    found = {m.lower() for m in EMAIL.findall(text)} & emails
+    found |= {re.sub(r"\D", "", m) for m in PHONE.findall(text)} & phones
+    return found
+
+
+def test_no_contact_detail_reaches_what_readers_see(generated_run):
+    """E-mails and phones of the input appear nowhere past staging: not in any published
+    table, not in the Parquet files, not in Data Docs or the validation results."""
+    settings, report = generated_run
+    assert report.succeeded, report.failures
+    emails, phones = landing_contacts(settings.landing)
+    assert len(emails) > 500 and len(phones) > 500
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+        assert {schema for schema, _ in tables} == {"marts", "core", "audit"}
+        for schema, table in tables:
+            rows = con.execute(f"select * from {schema}.{table}").fetchall()
+            text = "\n".join("\t".join(str(v) for v in row) for row in rows)
+            assert not leaked(text, emails, phones), f"{schema}.{table}"
+        hashed = con.execute("select count(email_hash) from core.fct_leads").fetchone()[0]
+    assert hashed > 500
+
+    folders = [settings.data_docs, settings.validation_results, parquet_dir(settings.warehouse)]
+    files = [p for folder in folders for p in folder.rglob("*") if p.is_file()]
+    assert len(files) > 20
+    for path in files:
+        if "static" in path.parts:
+            continue
+        if path.suffix == ".parquet":
+            with duckdb.connect() as con:
+                rows = con.execute(f"select * from read_parquet('{path}')").fetchall()
+            text = "\n".join("\t".join(str(v) for v in row) for row in rows)
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        assert not leaked(text, emails, phones), path
+    # the hashes are salted: a plain SHA-256 of an address matches nothing
+    plain = hashlib.sha256(sorted(emails)[0].encode()).hexdigest()
+    assert not query(
+        settings.warehouse, "select 1 from core.fct_leads where email_hash = ?", [plain]
+    )

@@ -16,6 +16,7 @@ from orchestration.defs.publication.assets import refusal_reasons
 from orchestration.lib.publication import (
     PublicationError,
     PublicationRecord,
+    parquet_dir,
     publish,
     read_publication,
     rollback,
@@ -50,7 +51,18 @@ def test_publish_copies_marts_and_facts_only(tmp_path):
     assert query(warehouse, "select revenue from marts.revenue_by_payment_monthly") == [(10,)]
     assert read_publication(warehouse)["run_id"] == "run-1"
     assert not previous.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.candidate.duckdb", "w.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".w.parquet-sets",
+        "w.candidate.duckdb",
+        "w.duckdb",
+        "w.parquet",
+    ]
+    # every mart as a Parquet file too, equal to the table
+    assert sorted(p.name for p in parquet_dir(warehouse).iterdir()) == [
+        "revenue_by_payment_monthly.parquet"
+    ]
+    parquet = str(parquet_dir(warehouse) / "revenue_by_payment_monthly.parquet")
+    assert query(warehouse, f"select * from read_parquet('{parquet}')") == [(10,)]
 
 
 def test_previous_set_is_kept_and_rollback_swaps(tmp_path):
@@ -62,12 +74,25 @@ def test_previous_set_is_kept_and_rollback_swaps(tmp_path):
     def revenue(path):
         return query(path, "select revenue from marts.revenue_by_payment_monthly")[0][0]
 
+    def parquet_revenue(previous=False):
+        path = parquet_dir(warehouse, previous=previous) / "revenue_by_payment_monthly.parquet"
+        return query(warehouse, f"select revenue from read_parquet('{path}')")[0][0]
+
     assert (revenue(warehouse), revenue(previous)) == (20, 10)
+    assert (parquet_revenue(), parquet_revenue(previous=True)) == (20, 10)
     rollback(warehouse, previous)
     assert (revenue(warehouse), revenue(previous)) == (10, 20)
+    assert (parquet_revenue(), parquet_revenue(previous=True)) == (10, 20)
     assert read_publication(warehouse)["run_id"] == "run-1"
     rollback(warehouse, previous)
     assert (revenue(warehouse), revenue(previous)) == (20, 10)
+    assert (parquet_revenue(), parquet_revenue(previous=True)) == (20, 10)
+
+    # a third publication keeps two sets of Parquet files, the published and the previous
+    third = PublicationRecord("run-3", "2026-03-12", "UTC", "USD", "landing")
+    publish(make_candidate(tmp_path / "c.duckdb", 30), warehouse, previous, third, [])
+    assert (parquet_revenue(), parquet_revenue(previous=True)) == (30, 20)
+    assert len(list((tmp_path / ".w.parquet-sets").iterdir())) == 2
 
 
 def test_rollback_without_previous_set_is_refused(tmp_path, capsys):
@@ -213,3 +238,28 @@ def test_reader_sees_only_complete_sets_through_three_runs(tmp_path, capsys):
     assert seen <= expected, seen - expected
     assert (third, marts, "1925.50", "4", "4") in seen
     assert len(lines) > 10
+
+
+@pytest.mark.slow
+def test_parquet_files_of_every_mart_equal_the_tables(marts_warehouse):
+    marts = [
+        row[0]
+        for row in query(
+            marts_warehouse,
+            "select table_name from information_schema.tables where table_schema = 'marts'",
+        )
+    ]
+    folder = parquet_dir(marts_warehouse)
+    assert sorted(p.stem for p in folder.iterdir()) == sorted(marts)
+    for mart in marts:
+        parquet = str(folder / f"{mart}.parquet")
+        differences = query(
+            marts_warehouse,
+            f"select count(*) from ((select * from marts.{mart} except all"
+            f" select * from read_parquet('{parquet}')) union all"
+            f" (select * from read_parquet('{parquet}') except all select * from marts.{mart}))",
+        )
+        assert differences == [(0,)], mart
+        assert query(marts_warehouse, f"select count(*) from read_parquet('{parquet}')") == query(
+            marts_warehouse, f"select count(*) from marts.{mart}"
+        )

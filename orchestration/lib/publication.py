@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,14 +124,60 @@ def publish(
             )
             _write_check_results(con, check_results)
             con.execute("checkpoint")
+            parquet_set = _export_parquet(con, warehouse, record.run_id, tables)
         _fsync(staging)
         if warehouse.exists():
             _link_over(warehouse, previous)
         os.replace(staging, warehouse)
         _fsync(warehouse.parent)
+        _publish_parquet(warehouse, parquet_set)
     finally:
         _remove_database_file(staging)
     return tables
+
+
+def parquet_dir(warehouse: Path, *, previous: bool = False) -> Path:
+    """The published marts as Parquet files, one per mart, for tools that read files."""
+    stem = warehouse.name.removesuffix(warehouse.suffix)
+    return warehouse.with_name(stem + (".previous.parquet" if previous else ".parquet"))
+
+
+def _parquet_sets(warehouse: Path) -> Path:
+    return warehouse.with_name(f".{parquet_dir(warehouse).name}-sets")
+
+
+def _export_parquet(con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, tables) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    target = _parquet_sets(warehouse) / f"{stamp}-{run_id[:8]}"
+    target.mkdir(parents=True)
+    for name in tables:
+        schema, table = name.split(".")
+        if schema == "marts":
+            path = str(target / f"{table}.parquet").replace("'", "''")
+            con.execute(f'copy "{schema}"."{table}" to \'{path}\' (format parquet)')
+    return target
+
+
+def _point(link: Path, target: Path) -> None:
+    """Make `link` a symlink to `target` (relative, beside it), replacing it atomically."""
+    temporary = link.with_name(f".{link.name}.linking")
+    temporary.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(target, link.parent), temporary)
+    os.replace(temporary, link)
+
+
+def _publish_parquet(warehouse: Path, parquet_set: Path) -> None:
+    # The folder readers open is a symlink switched in one rename, like the DuckDB file: a
+    # reader lists either the previous set of files or the new one.
+    current, previous = parquet_dir(warehouse), parquet_dir(warehouse, previous=True)
+    replaced = current.resolve() if current.is_symlink() else None
+    _point(current, parquet_set)
+    if replaced is not None and replaced.exists():
+        _point(previous, replaced)
+    keep = {parquet_set.resolve(), previous.resolve() if previous.is_symlink() else None}
+    for old in _parquet_sets(warehouse).iterdir():
+        if old.resolve() not in keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_check_results(con: duckdb.DuckDBPyConnection, results: list[dict]) -> None:
@@ -193,6 +240,7 @@ def rollback(warehouse: Path, previous: Path) -> None:
     """
     if not previous.exists():
         raise PublicationError(f"nothing to roll back to: {previous} does not exist")
+    _swap_parquet(warehouse)
     if not warehouse.exists():
         os.replace(previous, warehouse)
         return
@@ -202,6 +250,14 @@ def rollback(warehouse: Path, previous: Path) -> None:
     os.replace(previous, warehouse)
     os.replace(current, previous)
     _fsync(warehouse.parent)
+
+
+def _swap_parquet(warehouse: Path) -> None:
+    current, previous = parquet_dir(warehouse), parquet_dir(warehouse, previous=True)
+    if current.is_symlink() and previous.is_symlink():
+        current_target, previous_target = current.resolve(), previous.resolve()
+        _point(current, previous_target)
+        _point(previous, current_target)
 
 
 def read_publication(warehouse: Path) -> dict | None:

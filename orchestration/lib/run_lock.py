@@ -20,6 +20,9 @@ from pathlib import Path
 from orchestration.lib.settings import ENV_PREFIX
 
 WAIT_VARIABLE = ENV_PREFIX + "LOCK_WAIT_SECONDS"
+# Locks this process holds: `onefunnel run` takes the lock before the Dagster run starts, and
+# the run's resource asks for it again (flock would refuse a second descriptor of one process).
+_HELD: set[Path] = set()
 
 
 class RunLockedError(RuntimeError):
@@ -54,7 +57,10 @@ def run_lock(warehouse: Path, what: str, wait_seconds: float | None = None) -> I
     """Hold the warehouse's lock; wait up to `wait_seconds` (default: the environment's
     `ONEFUNNEL_LOCK_WAIT_SECONDS`, else refuse at once) for a run that holds it."""
     wait = wait_seconds_from_environment() if wait_seconds is None else wait_seconds
-    path = lock_path(warehouse)
+    path = lock_path(warehouse.absolute())
+    if path in _HELD:
+        yield
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + wait
@@ -83,9 +89,11 @@ def run_lock(warehouse: Path, what: str, wait_seconds: float | None = None) -> I
             ).encode(),
             0,
         )
+        _HELD.add(path)
         try:
             yield
         finally:
+            _HELD.discard(path)
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
