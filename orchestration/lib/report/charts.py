@@ -60,6 +60,18 @@ def _nice_max(value: float) -> float:
     return 10.0 * magnitude
 
 
+def _legend(x: float, current: str, previous: str) -> list[str]:
+    """Two legend entries in a row, the second after the first one's text (about 7 px a
+    character at 12 px)."""
+    second = x + 18 + 7 * len(current) + 24
+    return [
+        f'<rect x="{_n(x)}" y="8" width="12" height="12" fill="{CURRENT}"/>',
+        _text(x + 18, 18, current, size=12),
+        f'<rect x="{_n(second)}" y="8" width="12" height="12" fill="{PREVIOUS}"/>',
+        _text(second + 18, 18, previous, size=12),
+    ]
+
+
 @dataclass(frozen=True)
 class FunnelStage:
     label: str
@@ -75,12 +87,7 @@ def funnel_chart(stages: Sequence[FunnelStage], current: str, previous: str) -> 
     height = top + row_h * len(stages) + 10
     scale_max = max([s.count for s in stages] + [s.previous for s in stages] + [1])
     bar_w = width - label_w - right
-    body = [
-        f'<rect x="{label_w}" y="8" width="12" height="12" fill="{CURRENT}"/>',
-        _text(label_w + 18, 18, current, size=12),
-        f'<rect x="{label_w + 200}" y="8" width="12" height="12" fill="{PREVIOUS}"/>',
-        _text(label_w + 218, 18, previous, size=12),
-    ]
+    body = _legend(label_w, current, previous)
     for i, stage in enumerate(stages):
         y = top + i * row_h
         w_now = bar_w * stage.count / scale_max
@@ -117,7 +124,7 @@ def plan_chart(
 ) -> str:
     """Cumulative fact by day of the month, the run-rate line from `as_of` to the month's end,
     and the plan as a horizontal line."""
-    width, height = 370, 240
+    width, height = 520, 260
     left, right, top, bottom = 56, 16, 30, 34
     values = [float(v) for _, v in points] + [float(forecast or 0), float(plan or 0), 0.0]
     y_max, y_min = _nice_max(max(values)), min(values)
@@ -149,14 +156,7 @@ def plan_chart(
         body += [
             f'<line class="plan" x1="{left}" x2="{width - right}" y1="{_n(y(float(plan)))}" '
             f'y2="{_n(y(float(plan)))}" stroke="{PLAN}" stroke-width="2" stroke-dasharray="2 3"/>',
-            _text(
-                width - right,
-                y(float(plan)) - 5,
-                f"plan {fmt(float(plan))}",
-                size=10,
-                anchor="end",
-                fill=PLAN,
-            ),
+            _text(left + 4, y(float(plan)) - 5, f"plan {fmt(float(plan))}", size=10, fill=PLAN),
         ]
     line = [(0.0, 0.0)] + [(float(d.day), float(v)) for d, v in points]
     body.append(
@@ -206,12 +206,7 @@ def romi_chart(bars: Sequence[RomiBar], current: str, previous: str) -> str:
     def x(value: float) -> float:
         return label_w + plot_w * (value - lo) / span
 
-    body = [
-        f'<rect x="{label_w}" y="8" width="12" height="12" fill="{CURRENT}"/>',
-        _text(label_w + 18, 18, current, size=12),
-        f'<rect x="{label_w + 200}" y="8" width="12" height="12" fill="{PREVIOUS}"/>',
-        _text(label_w + 218, 18, previous, size=12),
-    ]
+    body = _legend(label_w, current, previous)
     for i, bar in enumerate(bars):
         y = top + i * row_h
         body.append(_text(label_w - 10, y + 20, bar.channel, anchor="end"))

@@ -368,7 +368,7 @@ def sla_section(f: ReportFigures) -> tuple[Section, list[str]]:
             count(r["sql_count"]),
             count(r["min_sql_per_month"]),
             count(r["gap_to_minimum"]),
-            "yes" if r["is_minimum_met"] else "no",
+            {True: "yes", False: "no"}.get(r["is_minimum_met"], DASH),
         ]
         for r in f.rows_of("sla_sql_minimum", p.month)
     ]
@@ -449,7 +449,8 @@ def sla_section(f: ReportFigures) -> tuple[Section, list[str]]:
             f"Sales rejected {sum(reasons.values())} of {p.as_of:%B}'s SQLs; most often "
             f"for `{top[0]}` ({top[1]})."
         )
-    short = [r for r in f.rows_of("sla_sql_minimum", p.month) if not r["is_minimum_met"]]
+    # is_minimum_met is NULL for a channel without a minimum: nothing to fall short of
+    short = [r for r in f.rows_of("sla_sql_minimum", p.month) if r["is_minimum_met"] is False]
     if short:
         bullets.append(
             "Below the monthly SQL minimum so far: "
