@@ -208,6 +208,9 @@ def format_report(report, total_seconds: float) -> str:
         lines += [f"  FAILED   {describe_check(c)}" for c in report.failed_checks]
     if report.succeeded:
         lines.append(f"\npublished {s.warehouse}")
+        if report.report is not None:
+            lines.append(f"report    {report.report}")
+        lines += [f"  not done: {failure}" for failure in report.failures]
     else:
         lines.append(f"\nFAILED — nothing published; {s.warehouse} is unchanged")
         lines += [f"  {failure}" for failure in report.failures]

@@ -9,6 +9,7 @@ from orchestration.defs.dbt.assets import dbt_models, dbt_resource, dbt_seeds, d
 from orchestration.defs.ingestion.assets import ingestion_assets
 from orchestration.defs.loggers import LOGGERS
 from orchestration.defs.publication.assets import published_warehouse
+from orchestration.defs.reporting.assets import alignment_report
 from orchestration.defs.resources import PipelineSettings
 from orchestration.defs.schedules import daily_pipeline, daily_schedule
 from orchestration.lib.settings import Settings
@@ -16,7 +17,14 @@ from orchestration.lib.settings import Settings
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*ingestion_assets, dbt_seeds, dbt_staging, dbt_models, published_warehouse],
+        assets=[
+            *ingestion_assets,
+            dbt_seeds,
+            dbt_staging,
+            dbt_models,
+            published_warehouse,
+            alignment_report,
+        ],
         asset_checks=quality_checks,
         jobs=[daily_pipeline],
         schedules=[daily_schedule(settings.timezone)],

@@ -10,6 +10,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.publication.assets import PUBLISHED_WAREHOUSE
+from orchestration.defs.reporting.assets import ALIGNMENT_REPORT
 from orchestration.defs.schedules import DAILY_PIPELINE_JOB
 from orchestration.lib.ingestion import EntityLoad
 from orchestration.lib.quality.runner import recorded_outcomes
@@ -29,6 +30,8 @@ class RunReport:
     # every check evaluated on the candidate in this run (dicts of `audit.check_results`)
     checks: list[dict] = field(default_factory=list)
     published: bool = False
+    # the alignment report's HTML, when this run wrote it
+    report: Path | None = None
 
     @property
     def failed_checks(self) -> list[dict]:
@@ -90,11 +93,15 @@ def run_pipeline(settings: Settings, *, quiet: bool = True, progress: bool = Fal
     if settings.candidate.exists():
         report.loads = read_ingestion_log(settings.candidate)
         report.checks = recorded_outcomes(settings.candidate, result.run_id)
-    report.published = report.succeeded and any(
-        e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
-        and e.asset_key == PUBLISHED_WAREHOUSE
+    materialized = {
+        e.asset_key: e.step_materialization_data.materialization
         for e in result.all_events
-    )
+        if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+    }
+    # the report runs after publication: its failure is listed but un-publishes nothing
+    report.published = PUBLISHED_WAREHOUSE in materialized
+    if ALIGNMENT_REPORT in materialized:
+        report.report = Path(materialized[ALIGNMENT_REPORT].metadata["html"].path)
     report.succeeded = report.published
     return report
 

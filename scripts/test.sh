@@ -9,6 +9,13 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
 .venv/bin/ruff check orchestration tests
+# The report test opens the HTML in headless Chromium: in CI it must run, never skip.
+if [ "${CI:-}" = "true" ] && ! command -v chromium >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
 .venv/bin/dbt parse --warn-error --quiet --profiles-dir . --project-dir .
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
