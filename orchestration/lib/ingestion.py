@@ -480,7 +480,7 @@ def load_entity(
         where _bad_column is null
         order by _landing_file_rank, _landing_line
         """,
-        {"salt": pii_salt} if hashes else None,
+        {"salt": pii_salt} if "$salt" in hashes else None,
     )
     record_columns = ", ".join(
         f"{quote_literal(c)}: {quote_ident(c)}" for c in [*spec_columns, *extra_columns]
