@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.lib.olist import OlistError
 from orchestration.lib.publication import PublicationError
 from orchestration.lib.quality.runner import data_docs_index
 from orchestration.lib.settings import Settings, SettingsError, parse_as_of
@@ -22,6 +23,11 @@ RUN_EXAMPLES = """examples:
 GENERATE_EXAMPLES = """examples:
   onefunnel generate --out data/landing
   onefunnel generate --out /tmp/big --leads 1000000 --months 12 --seed 8
+"""
+IMPORT_EXAMPLES = """examples:
+  onefunnel import olist --from ../shared/datasets/olist_marketing_funnel --out data/olist
+  onefunnel run --landing data/olist --warehouse data/olist.duckdb --as-of 2018-12-31 \\
+      --base-currency BRL
 """
 
 
@@ -83,6 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rollback.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
 
+    importer = commands.add_parser(
+        "import",
+        help="turn a public dataset into a landing directory",
+        description="Write a landing directory from a public dataset (see the README, "
+        "'Try it on real data').",
+    )
+    datasets = importer.add_subparsers(dest="dataset", required=True)
+    olist = datasets.add_parser(
+        "olist",
+        help="the Olist Marketing Funnel (Kaggle, CC BY-NC-SA 4.0)",
+        description="Map the Olist Marketing Funnel (MQLs and closed deals) onto the landing "
+        "entities. Amounts are in BRL: run the pipeline with --base-currency BRL.",
+        epilog=IMPORT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    olist.add_argument(
+        "--from", dest="source", type=Path, required=True, help="folder of the two Olist CSVs"
+    )
+    olist.add_argument("--out", type=Path, required=True, help="landing directory to write")
+
     demo = commands.add_parser(
         "demo",
         help="generate data and run the pipeline into ./data/",
@@ -108,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
                 as_of=args.as_of,
             )
             return _run(settings)
+        if args.command == "import":
+            return _import_olist(args.source, args.out)
         if args.command == "rollback":
             return _rollback(Settings.resolve(warehouse=args.warehouse))
         return _demo(args.leads, args.seed)
-    except (SettingsError, PublicationError) as exc:
+    except (SettingsError, PublicationError, OlistError) as exc:
         print(f"onefunnel: {exc}", file=sys.stderr)
         return 2
 
@@ -135,6 +163,19 @@ def _rollback(settings: Settings) -> int:
         f"rolled back {settings.warehouse}\n  now:   {describe_publication(after)}\n  was:   {describe_publication(before)}"
     )
     print(f"  (the replaced set is now {settings.previous}; roll back again to restore it)")
+    return 0
+
+
+def _import_olist(source: Path, out: Path) -> int:
+    from orchestration.lib.olist import ATTRIBUTION, import_olist
+
+    summary = import_olist(source, out)
+    print(f"landing directory {summary.out} from {source} ({ATTRIBUTION})")
+    for path, rows in summary.rows.items():
+        print(f"  {path:<26} {rows:>10,} rows")
+    for deal_id in summary.won_moved_to_first_contact:
+        print(f"  deal {deal_id}: won before its lead's first contact, won time moved to it")
+    print("amounts are in BRL: run with --base-currency BRL")
     return 0
 
 
