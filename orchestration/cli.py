@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.lib.docs import DocsError
 from orchestration.lib.olist import OlistError
 from orchestration.lib.publication import PublicationError
 from orchestration.lib.quality.runner import data_docs_index
@@ -109,6 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     olist.add_argument("--out", type=Path, required=True, help="landing directory to write")
 
+    docs = commands.add_parser(
+        "docs",
+        help="generate and serve the dbt documentation site",
+        description="Run dbt docs generate against the candidate warehouse "
+        "(<warehouse>.candidate.duckdb, built by every run) into <warehouse>.dbt_docs/ and "
+        "serve it on 127.0.0.1 until interrupted.",
+        epilog="examples:\n  onefunnel docs --warehouse data/warehouse.duckdb --port 8081",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    docs.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
+    docs.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (8080)")
+    docs.add_argument(
+        "--no-serve", action="store_true", help="only generate the site, do not serve it"
+    )
+
     demo = commands.add_parser(
         "demo",
         help="generate data and run the pipeline into ./data/",
@@ -136,10 +152,12 @@ def main(argv: list[str] | None = None) -> int:
             return _run(settings)
         if args.command == "import":
             return _import_olist(args.source, args.out)
+        if args.command == "docs":
+            return _docs(Settings.resolve(warehouse=args.warehouse), args.port, args.no_serve)
         if args.command == "rollback":
             return _rollback(Settings.resolve(warehouse=args.warehouse))
         return _demo(args.leads, args.seed)
-    except (SettingsError, PublicationError, OlistError) as exc:
+    except (SettingsError, PublicationError, OlistError, DocsError) as exc:
         print(f"onefunnel: {exc}", file=sys.stderr)
         return 2
 
@@ -163,6 +181,26 @@ def _rollback(settings: Settings) -> int:
         f"rolled back {settings.warehouse}\n  now:   {describe_publication(after)}\n  was:   {describe_publication(before)}"
     )
     print(f"  (the replaced set is now {settings.previous}; roll back again to restore it)")
+    return 0
+
+
+def _docs(settings: Settings, port: int, no_serve: bool) -> int:
+    from orchestration.defs.dbt.project import dbt_executable
+    from orchestration.lib.docs import docs_server, generate_docs
+
+    site = generate_docs(settings, dbt_executable())
+    print(f"dbt docs of {settings.candidate} written to {site}")
+    if no_serve:
+        return 0
+    server = docs_server(site, port)
+    host, port = server.server_address[:2]
+    print(f"serving http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 
