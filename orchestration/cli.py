@@ -8,6 +8,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from orchestration.lib.docs import DocsError
+from orchestration.lib.olist import OlistError
 from orchestration.lib.publication import PublicationError
 from orchestration.lib.quality.runner import data_docs_index
 from orchestration.lib.run_lock import RunLockedError
@@ -25,6 +27,11 @@ RUN_EXAMPLES = """examples:
 GENERATE_EXAMPLES = """examples:
   onefunnel generate --out data/landing
   onefunnel generate --out /tmp/big --leads 1000000 --months 12 --seed 8
+"""
+IMPORT_EXAMPLES = """examples:
+  onefunnel import olist --from ../shared/datasets/olist_marketing_funnel --out data/olist
+  onefunnel run --landing data/olist --warehouse data/olist.duckdb --as-of 2018-12-31 \\
+      --base-currency BRL
 """
 
 
@@ -92,6 +99,41 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rollback.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
 
+    importer = commands.add_parser(
+        "import",
+        help="turn a public dataset into a landing directory",
+        description="Write a landing directory from a public dataset (see the README, "
+        "'Try it on real data').",
+    )
+    datasets = importer.add_subparsers(dest="dataset", required=True)
+    olist = datasets.add_parser(
+        "olist",
+        help="the Olist Marketing Funnel (Kaggle, CC BY-NC-SA 4.0)",
+        description="Map the Olist Marketing Funnel (MQLs and closed deals) onto the landing "
+        "entities. Amounts are in BRL: run the pipeline with --base-currency BRL.",
+        epilog=IMPORT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    olist.add_argument(
+        "--from", dest="source", type=Path, required=True, help="folder of the two Olist CSVs"
+    )
+    olist.add_argument("--out", type=Path, required=True, help="landing directory to write")
+
+    docs = commands.add_parser(
+        "docs",
+        help="generate and serve the dbt documentation site",
+        description="Run dbt docs generate against the candidate warehouse "
+        "(<warehouse>.candidate.duckdb, built by every run) into <warehouse>.dbt_docs/ and "
+        "serve it on 127.0.0.1 until interrupted.",
+        epilog="examples:\n  onefunnel docs --warehouse data/warehouse.duckdb --port 8081",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    docs.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
+    docs.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (8080)")
+    docs.add_argument(
+        "--no-serve", action="store_true", help="only generate the site, do not serve it"
+    )
+
     demo = commands.add_parser(
         "demo",
         help="generate data and run the pipeline into ./data/",
@@ -118,10 +160,14 @@ def main(argv: list[str] | None = None) -> int:
             )
             progress = sys.stderr.isatty() if args.progress is None else args.progress
             return _run(settings, progress=progress)
+        if args.command == "import":
+            return _import_olist(args.source, args.out)
+        if args.command == "docs":
+            return _docs(Settings.resolve(warehouse=args.warehouse), args.port, args.no_serve)
         if args.command == "rollback":
             return _rollback(Settings.resolve(warehouse=args.warehouse))
         return _demo(args.leads, args.seed)
-    except (SettingsError, PublicationError, RunLockedError) as exc:
+    except (SettingsError, PublicationError, OlistError, DocsError, RunLockedError) as exc:
         print(f"onefunnel: {exc}", file=sys.stderr)
         return BUSY if isinstance(exc, RunLockedError) else 2
 
@@ -147,6 +193,39 @@ def _rollback(settings: Settings) -> int:
         f"rolled back {settings.warehouse}\n  now:   {describe_publication(after)}\n  was:   {describe_publication(before)}"
     )
     print(f"  (the replaced set is now {settings.previous}; roll back again to restore it)")
+    return 0
+
+
+def _docs(settings: Settings, port: int, no_serve: bool) -> int:
+    from orchestration.defs.dbt.project import dbt_executable
+    from orchestration.lib.docs import docs_server, generate_docs
+
+    site = generate_docs(settings, dbt_executable())
+    print(f"dbt docs of {settings.candidate} written to {site}")
+    if no_serve:
+        return 0
+    server = docs_server(site, port)
+    host, port = server.server_address[:2]
+    print(f"serving http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _import_olist(source: Path, out: Path) -> int:
+    from orchestration.lib.olist import ATTRIBUTION, import_olist
+
+    summary = import_olist(source, out)
+    print(f"landing directory {summary.out} from {source} ({ATTRIBUTION})")
+    for path, rows in summary.rows.items():
+        print(f"  {path:<26} {rows:>10,} rows")
+    for deal_id in summary.won_moved_to_first_contact:
+        print(f"  deal {deal_id}: won before its lead's first contact, won time moved to it")
+    print("amounts are in BRL: run with --base-currency BRL")
     return 0
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Creates .venv when missing, installs the project into it, then runs lint and the tests.
+# Creates .venv when missing, installs the project into it, then runs the linters
+# (scripts/lint.sh: ruff and sqlfluff) and the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -8,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[dev]'
-.venv/bin/ruff check orchestration tests
+scripts/lint.sh
 # The report test opens the HTML in headless Chromium: in CI it must run, never skip.
 if [ "${CI:-}" = "true" ] && ! command -v chromium >/dev/null 2>&1; then
     sudo=""

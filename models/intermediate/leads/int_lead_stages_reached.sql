@@ -75,34 +75,39 @@ milestones as (
 
 stages_unpivoted as (
 
-    select lead_id, created_month, segment, channel,
+    select
+        lead_id, created_month, segment, channel,
         'lead' as stage, 1 as stage_rank, created_at as reached_at, cast(null as {{ dbt.type_timestamp() }}) as previous_reached_at
     from milestones
 
     union all
 
-    select lead_id, created_month, segment, channel,
+    select
+        lead_id, created_month, segment, channel,
         'mql', 2, mql_at, created_at
     from milestones
     where mql_at is not null
 
     union all
 
-    select lead_id, created_month, segment, channel,
+    select
+        lead_id, created_month, segment, channel,
         'sql', 3, sql_at, mql_at
     from milestones
     where sql_at is not null
 
     union all
 
-    select lead_id, created_month, segment, channel,
+    select
+        lead_id, created_month, segment, channel,
         'accepted', 4, accepted_at, sql_at
     from milestones
     where accepted_at is not null
 
     union all
 
-    select lead_id, created_month, segment, channel,
+    select
+        lead_id, created_month, segment, channel,
         'won', 5, won_at, accepted_at
     from milestones
     where won_at is not null

@@ -41,7 +41,8 @@ payments as (
 
 measures as (
 
-    select spend_month as month, channel, spend_base as spend, 0 as leads_created,
+    select
+        spend_month as month, channel, spend_base as spend, 0 as leads_created,
         0 as sql_count, 0 as won_deals, 0 as revenue
     from ad_spend
 

@@ -110,7 +110,8 @@ measures as (
 
     union all
 
-    select paid_month, segment, 0, 0, 0, revenue_base,
+    select
+        paid_month, segment, 0, 0, 0, revenue_base,
         case when payment_kind = 'payment' then 1 else 0 end, 0
     from payments
     where status = 'succeeded'

@@ -44,11 +44,11 @@ spend_matched as (
         ad_spend.spend_base,
         case
             when exists (
-                select 1
-                from lead_campaigns
-                where lead_campaigns.campaign = lower(trim(ad_spend.campaign_id))
-                    or lead_campaigns.campaign = lower(trim(ad_spend.campaign_name))
-            ) then ad_spend.spend_base
+                    select 1
+                    from lead_campaigns
+                    where lead_campaigns.campaign = lower(trim(ad_spend.campaign_id))
+                        or lead_campaigns.campaign = lower(trim(ad_spend.campaign_name))
+                ) then ad_spend.spend_base
             else cast(0 as {{ type_money() }})
         end as matched_spend_base
 

@@ -130,7 +130,7 @@ lost_reasons_ranked as (
         lost_reason,
         row_number() over (
             partition by month, manager_id
-            order by lost_count desc, lost_reason
+            order by lost_count desc, lost_reason asc
         ) as reason_rank
 
     from lost_reasons_counted
