@@ -103,14 +103,16 @@ WHERE blank(deal_id) IS NOT NULL AND ts(created_at) IS NOT NULL
     AND (blank(closed_at) IS NULL OR ts(closed_at) IS NOT NULL)
     AND good_money(amount);
 
--- deals created on or before as_of, as they stood that day
+-- deals created on or before as_of (by their latest version), as they stood that day
 CREATE OR REPLACE TEMP TABLE deals AS
 SELECT deal_id, lead_id, created_at,
     CASE WHEN rdate(closed_at) > as_of() THEN 'open' ELSE status END AS status,
     closed_at
-FROM deals_landed
-WHERE rdate(created_at) <= as_of()
-QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY filename DESC, rowid DESC) = 1;
+FROM (
+    SELECT * FROM deals_landed
+    QUALIFY row_number() OVER (PARTITION BY deal_id ORDER BY filename DESC, rowid DESC) = 1
+)
+WHERE rdate(created_at) <= as_of();
 
 CREATE OR REPLACE TEMP TABLE payments_landed AS
 SELECT trim(payment_id) AS payment_id, blank(deal_id) AS deal_id, ts(paid_at) AS paid_at,
