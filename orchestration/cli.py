@@ -134,6 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-serve", action="store_true", help="only generate the site, do not serve it"
     )
 
+    ui = commands.add_parser(
+        "ui",
+        help="open the Dagster UI on 127.0.0.1 for a landing directory and warehouse",
+        description="Start `dagster dev` for this project on 127.0.0.1 only, with the run settings "
+        "in its environment and its run history kept in .dagster_home/ of the repository.",
+        epilog="examples:\n  onefunnel ui\n  onefunnel ui --landing exports/ --warehouse wh.duckdb "
+        "--port 3001",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ui.add_argument("--landing", type=Path, help="landing directory (env ONEFUNNEL_LANDING)")
+    ui.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
+    _settings_arguments(ui)
+    ui.add_argument("--port", type=int, default=3000, help="port on 127.0.0.1 (3000)")
+
     demo = commands.add_parser(
         "demo",
         help="generate data and run the pipeline into ./data/",
@@ -166,6 +180,15 @@ def main(argv: list[str] | None = None) -> int:
             return _docs(Settings.resolve(warehouse=args.warehouse), args.port, args.no_serve)
         if args.command == "rollback":
             return _rollback(Settings.resolve(warehouse=args.warehouse))
+        if args.command == "ui":
+            settings = Settings.resolve(
+                landing=args.landing,
+                warehouse=args.warehouse,
+                timezone=args.timezone,
+                base_currency=args.base_currency,
+                as_of=args.as_of,
+            )
+            return _ui(settings, args.port)
         return _demo(args.leads, args.seed)
     except (SettingsError, PublicationError, OlistError, DocsError, RunLockedError) as exc:
         print(f"onefunnel: {exc}", file=sys.stderr)
@@ -214,6 +237,25 @@ def _docs(settings: Settings, port: int, no_serve: bool) -> int:
     finally:
         server.server_close()
     return 0
+
+
+def _ui(settings: Settings, port: int) -> int:
+    import os
+
+    from orchestration.lib.paths import PROJECT_DIR
+
+    home = PROJECT_DIR / ".dagster_home"
+    home.mkdir(exist_ok=True)
+    environment = {**os.environ, **settings.environment(), "DAGSTER_HOME": str(home)}
+    if settings.as_of is None:
+        # `as_of` left open means "today" in every scheduled run, not the day the UI started
+        environment.pop("ONEFUNNEL_AS_OF", None)
+    dagster = Path(sys.executable).parent / "dagster"
+    command = [str(dagster), "dev", "--host", "127.0.0.1", "--port", str(port)]
+    print(f"Dagster UI on http://127.0.0.1:{port}/ for {settings.warehouse} (Ctrl-C to stop)")
+    sys.stdout.flush()
+    os.chdir(PROJECT_DIR)
+    os.execve(command[0], command, environment)
 
 
 def _import_olist(source: Path, out: Path) -> int:

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.definitions import build_definitions
 from orchestration.defs.checks.quality import blocking_check_keys
@@ -81,3 +82,45 @@ def test_dagster_cli_validates_the_code_location():
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "All code locations passed validation" in result.stderr + result.stdout
+
+
+def test_assets_have_owners_groups_and_descriptions():
+    graph = build_definitions(Settings()).resolve_asset_graph()
+    expected = {
+        ("crm", "leads"): ("crm", "team:data-engineering"),
+        ("ads", "google_ads"): ("ads", "team:data-engineering"),
+        ("staging", "stg_payments__payments"): ("staging", "team:data-engineering"),
+        ("intermediate", "int_leads_handed_over"): ("intermediate", "team:data-engineering"),
+        ("core", "fct_leads"): ("marts", "team:data-engineering"),
+        ("marts", "sql_by_handover_monthly"): ("marts", "team:revenue-operations"),
+        ("published_warehouse",): ("publication", "team:data-engineering"),
+        ("alignment_report",): ("reporting", "team:revenue-operations"),
+    }
+    for key, (group, owner) in expected.items():
+        node = graph.get(dg.AssetKey(list(key)))
+        assert (node.group_name, list(node.owners)) == (group, [owner]), key
+    for key in graph.materializable_asset_keys:
+        assert graph.get(key).description, key.to_user_string()
+
+
+def test_dbt_materializations_carry_row_counts_and_column_types(tmp_path):
+    from orchestration.defs.dbt.assets import with_table_metadata
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.sql_by_handover_monthly as"
+            " select date '2026-01-01' as month, 3 as sql_count union all select date '2026-02-01', 4"
+        )
+    output = dg.Output(
+        None,
+        output_name="marts_sql_by_handover_monthly",
+        metadata={"unique_id": "model.onefunnel.sql_by_handover_monthly"},
+    )
+    (event,) = with_table_metadata([output], warehouse)
+    assert event.metadata["dagster/row_count"].value == 2
+    assert [(c.name, c.type) for c in event.metadata["dagster/column_schema"].schema.columns] == [
+        ("month", "DATE"),
+        ("sql_count", "INTEGER"),
+    ]

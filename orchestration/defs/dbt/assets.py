@@ -5,9 +5,12 @@ the source keys mapped onto the ingestion assets collide.
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
+import dagster as dg
+import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
@@ -37,12 +40,23 @@ def _dbt_build(
     extra_args: tuple[str, ...] = (),
 ):
     run_settings = settings.resolved()
+    events, failure = [], None
     with settings_environment(run_settings):
-        yield from dbt.cli(
-            ["build", "--vars", json.dumps(run_settings.dbt_vars()), *extra_args],
-            context=context,
-            target_path=project.target_path,
-        ).stream()
+        try:
+            events.extend(
+                dbt.cli(
+                    ["build", "--vars", json.dumps(run_settings.dbt_vars()), *extra_args],
+                    context=context,
+                    target_path=project.target_path,
+                ).stream()
+            )
+        except Exception as exc:  # noqa: BLE001 — re-raised once what was built is reported
+            failure = exc
+    # dbt holds the candidate while it runs; once it is done, each materialization gets its
+    # table's row count and column types, read from the candidate itself.
+    yield from with_table_metadata(events, run_settings.candidate)
+    if failure is not None:
+        raise failure
 
 
 @dbt_assets(
@@ -80,6 +94,40 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, settings: P
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
     yield from _dbt_build(context, dbt, settings)
+
+
+def with_table_metadata(events: list, warehouse: Path) -> Iterator:
+    relations = {
+        node["unique_id"]: (node["schema"], node.get("alias") or node["name"])
+        for node in json.loads(project.manifest_path.read_text())["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+    }
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns: dict[tuple[str, str], list[dg.TableColumn]] = {}
+        for schema, table, column, data_type in con.execute(
+            "select table_schema, table_name, column_name, data_type"
+            " from information_schema.columns order by table_schema, table_name, ordinal_position"
+        ).fetchall():
+            columns.setdefault((schema, table), []).append(dg.TableColumn(column, data_type))
+        for event in events:
+            relation = None
+            if isinstance(event, dg.Output):
+                relation = relations.get(
+                    event.metadata.get("unique_id", dg.TextMetadataValue("")).value
+                )
+            if relation is None or relation not in columns:
+                yield event
+                continue
+            schema, table = relation
+            (rows,) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+            yield event.with_metadata(
+                {
+                    **event.metadata,
+                    "dagster/row_count": rows,
+                    "dagster/column_schema": dg.TableSchema(columns=columns[relation]),
+                    "dagster/table_name": f"{schema}.{table}",
+                }
+            )
 
 
 def dbt_resource() -> DbtCliResource:

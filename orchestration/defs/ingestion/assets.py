@@ -40,6 +40,7 @@ def build_source_ingestion(source: str) -> dg.AssetsDefinition:
             dg.AssetSpec(
                 key=dg.AssetKey([source, e.name]),
                 group_name=source,
+                owners=["team:data-engineering"],
                 kinds={"duckdb", "csv", "parquet"},
                 description=(
                     f"Landing `{e.path}` (csv or parquet, file or folder of drops) loaded into "

@@ -48,6 +48,7 @@ def refusal_reasons(recorded: list[dict], required: set[dg.AssetCheckKey]) -> li
 @dg.asset(
     key=PUBLISHED_WAREHOUSE,
     group_name="publication",
+    owners=["team:data-engineering"],
     kinds={"duckdb"},
     deps=sorted(
         {dg.AssetKey(["marts", name]) for name in PUBLISHED_MARTS} | guarded_assets(),

@@ -16,6 +16,7 @@ ALIGNMENT_REPORT = dg.AssetKey(["alignment_report"])
 @dg.asset(
     key=ALIGNMENT_REPORT,
     group_name="reporting",
+    owners=["team:revenue-operations"],
     kinds={"html", "markdown"},
     deps=[PUBLISHED_WAREHOUSE],
     description="The weekly marketing–sales meeting's report: funnel stages with conversion "
