@@ -388,7 +388,7 @@ def _demo(leads: int, seed: int) -> int:
         print("\n" + format_headline(settings))
     print(
         f"\nlanding files: {settings.landing}\nwarehouse:     {settings.warehouse}"
-        "\nexplore it:    dagster dev   (from the repository root, then open the printed URL)"
+        "\nexplore it:    onefunnel ui   (then open http://127.0.0.1:3000/)"
     )
     return status
 
