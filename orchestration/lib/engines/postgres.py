@@ -103,3 +103,26 @@ def load_raw(candidate: Path, pg_connection) -> dict[str, int]:
             copied[table] = cursor.rowcount
     pg_connection.commit()
     return copied
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m orchestration.lib.engines.postgres CANDIDATE`: copy its raw tables over."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m orchestration.lib.engines.postgres")
+    parser.add_argument("candidate", type=Path, help="<warehouse>.candidate.duckdb of a run")
+    args = parser.parse_args(argv)
+    if not args.candidate.exists():
+        parser.error(f"no such file: {args.candidate}")
+    connection = connect()
+    try:
+        copied = load_raw(args.candidate, connection)
+    finally:
+        connection.close()
+    for table, rows in copied.items():
+        print(f"raw.{table:28} {rows:>9} rows")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
