@@ -90,11 +90,15 @@ revenue_signed as (
         amount_base,
         -- cash: money in adds, money back subtracts, each in its own month; anything that
         -- did not succeed moves no money (NULL stays NULL when a succeeded row has no rate)
-        case
-            when status = 'succeeded' and payment_kind = 'payment' then amount_base
-            when status = 'succeeded' and payment_kind = 'refund' then -amount_base
-            else cast(0 as {{ type_money() }})
-        end as revenue_base,
+        -- cast as a whole: PostgreSQL's negation drops the money type's scale
+        cast(
+            case
+                when status = 'succeeded' and payment_kind = 'payment' then amount_base
+                when status = 'succeeded' and payment_kind = 'refund' then -amount_base
+                else 0
+            end
+            as {{ type_money() }}
+        ) as revenue_base,
         has_fx_rate
 
     from converted

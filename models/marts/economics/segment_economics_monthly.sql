@@ -153,7 +153,7 @@ final as (
         cast(round({{ safe_ratio('revenue', 'payments_count') }}, 2) as {{ type_decimal(2) }}) as average_check,
         cast(round({{ safe_ratio('sql_count', 'leads_created') }}, 4) as {{ type_decimal(4) }}) as lead_to_sql_rate,
         cast(round({{ safe_ratio('won_deals', 'sql_count') }}, 4) as {{ type_decimal(4) }}) as sql_to_won_rate,
-        cast(round(acquisition_cost, 2) as {{ type_decimal(2) }}) as acquisition_cost,
+        cast({{ round_double('acquisition_cost', 2) }} as {{ type_decimal(2) }}) as acquisition_cost,
         cast(round({{ safe_ratio('acquisition_cost', 'sql_count') }}, 2) as {{ type_decimal(2) }}) as cost_per_sql,
         cast(round({{ safe_ratio('acquisition_cost', 'won_deals') }}, 2) as {{ type_decimal(2) }}) as cac
 

@@ -80,10 +80,10 @@ final as (
         cast(round({{ safe_ratio('accepted_count', 'sql_count') }}, 4) as {{ type_decimal(4) }}) as sql_to_accepted_rate,
         cast(round({{ safe_ratio('won_count', 'accepted_count') }}, 4) as {{ type_decimal(4) }}) as accepted_to_won_rate,
         cast(round({{ safe_ratio('won_count', 'leads_count') }}, 4) as {{ type_decimal(4) }}) as lead_to_won_rate,
-        cast(round(median_days_lead_to_mql, 2) as {{ type_decimal(2) }}) as median_days_lead_to_mql,
-        cast(round(median_days_mql_to_sql, 2) as {{ type_decimal(2) }}) as median_days_mql_to_sql,
-        cast(round(median_days_sql_to_accepted, 2) as {{ type_decimal(2) }}) as median_days_sql_to_accepted,
-        cast(round(median_days_accepted_to_won, 2) as {{ type_decimal(2) }}) as median_days_accepted_to_won
+        cast({{ round_double('median_days_lead_to_mql', 2) }} as {{ type_decimal(2) }}) as median_days_lead_to_mql,
+        cast({{ round_double('median_days_mql_to_sql', 2) }} as {{ type_decimal(2) }}) as median_days_mql_to_sql,
+        cast({{ round_double('median_days_sql_to_accepted', 2) }} as {{ type_decimal(2) }}) as median_days_sql_to_accepted,
+        cast({{ round_double('median_days_accepted_to_won', 2) }} as {{ type_decimal(2) }}) as median_days_accepted_to_won
 
     from aggregated
 

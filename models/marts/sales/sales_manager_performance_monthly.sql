@@ -162,7 +162,7 @@ final as (
         cast(summed.lost_count as {{ dbt.type_bigint() }}) as lost_count,
         cast(round({{ safe_ratio('summed.won_count', 'summed.won_count + summed.lost_count') }}, 4) as {{ type_decimal(4) }})
             as win_rate,
-        cast(round(summed.avg_deal_cycle_days, 2) as {{ type_decimal(2) }}) as avg_deal_cycle_days,
+        cast({{ round_double('summed.avg_deal_cycle_days', 2) }} as {{ type_decimal(2) }}) as avg_deal_cycle_days,
         cast(round(summed.revenue_collected, 2) as {{ type_decimal(2) }}) as revenue_collected,
         cast(top_lost_reasons.top_lost_reasons as {{ dbt.type_string() }}) as top_lost_reasons
 

@@ -79,8 +79,8 @@ final as (
         cast(segment as {{ dbt.type_string() }}) as segment,
         cast(handover_count as {{ dbt.type_bigint() }}) as handover_count,
         cast(responded_count as {{ dbt.type_bigint() }}) as responded_count,
-        cast(round(median_response_hours, 2) as {{ type_decimal(2) }}) as median_response_hours,
-        cast(round(p90_response_hours, 2) as {{ type_decimal(2) }}) as p90_response_hours,
+        cast({{ round_double('median_response_hours', 2) }} as {{ type_decimal(2) }}) as median_response_hours,
+        cast({{ round_double('p90_response_hours', 2) }} as {{ type_decimal(2) }}) as p90_response_hours,
         cast(response_target_hours as {{ type_decimal(2) }}) as response_target_hours,
         -- without a target for the segment nothing can be judged
         cast(case when response_target_hours is not null then within_sla_count end as {{ dbt.type_bigint() }}) as within_sla_count,

@@ -1,0 +1,5 @@
+import sys
+
+from orchestration.lib.engines.check import main
+
+sys.exit(main())

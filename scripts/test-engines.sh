@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds the models on another engine and checks that its marts equal DuckDB's, row for row.
+#   scripts/test-engines.sh postgres
+# postgres: starts a throwaway PostgreSQL 15 cluster on 127.0.0.1 (a free port, a temporary
+# folder, removed on exit), then runs `python -m orchestration.lib.engines postgres`: the
+# hand-computed landing set of tests/test_marts.py through the DuckDB pipeline, its raw tables
+# copied into PostgreSQL, `dbt seed` + `dbt build --target postgres`, every mart compared.
+# Needs the project's .venv with the postgres extra (created here when missing) and, when the
+# PostgreSQL binaries are missing, root to install them from the Debian packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+engine=${1:-}
+case "$engine" in
+    postgres) ;;
+    *)
+        echo "usage: scripts/test-engines.sh postgres" >&2
+        exit 2
+        ;;
+esac
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+if ! .venv/bin/python -c 'import dbt.adapters.postgres' 2>/dev/null; then
+    .venv/bin/python -m pip install --quiet -e '.[dev,postgres]'
+fi
+
+pg_bin=${ONEFUNNEL_PG_BIN:-}
+if [ -z "$pg_bin" ]; then
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+fi
+if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "PostgreSQL is not installed: run as root, or apt-get install postgresql" >&2
+        exit 1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+
+# The server refuses to run as root: as root, the cluster belongs to the `postgres` OS user.
+as_owner=()
+if [ "$(id -u)" -eq 0 ]; then
+    as_owner=(runuser -u postgres --)
+fi
+
+cluster=$(mktemp -d -t onefunnel-pg.XXXXXX)
+chmod 755 "$cluster"
+if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$cluster"
+fi
+stop_cluster() {
+    if [ -f "$cluster/data/postmaster.pid" ]; then
+        "${as_owner[@]}" "$pg_bin/pg_ctl" -D "$cluster/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$cluster"
+}
+trap stop_cluster EXIT
+
+port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"${as_owner[@]}" "$pg_bin/initdb" -D "$cluster/data" -U postgres --auth=trust -E UTF8 \
+    --locale=C.UTF-8 >"$cluster/initdb.log" 2>&1 || { cat "$cluster/initdb.log" >&2; exit 1; }
+# A server time zone other than UTC on purpose: no model may depend on the session's zone.
+"${as_owner[@]}" "$pg_bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w \
+    -o "-h 127.0.0.1 -p $port -k $cluster -c timezone=Asia/Kolkata -c fsync=off" start >/dev/null \
+    || { cat "$cluster/server.log" >&2; exit 1; }
+"${as_owner[@]}" "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres onefunnel
+
+export ONEFUNNEL_PG_HOST=127.0.0.1 ONEFUNNEL_PG_PORT=$port ONEFUNNEL_PG_USER=postgres
+export ONEFUNNEL_PG_PASSWORD="" ONEFUNNEL_PG_DBNAME=onefunnel
+.venv/bin/python -m orchestration.lib.engines postgres

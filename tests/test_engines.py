@@ -1,0 +1,96 @@
+"""The models on other engines: the comparison helpers, the limits another engine puts on the
+project, and (with a PostgreSQL server, `scripts/test-engines.sh postgres`) the whole
+landing set of test_marts.py built there and compared with DuckDB."""
+
+import os
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orchestration.lib.engines import compare, postgres
+from orchestration.lib.paths import PROJECT_DIR
+
+# PostgreSQL truncates nothing: dbt refuses a relation name over 63 characters, and a dbt
+# unit test is built under its own name.
+POSTGRES_MAX_IDENTIFIER = 63
+
+
+def test_unit_test_names_fit_postgres_identifiers():
+    too_long = []
+    for path in sorted((PROJECT_DIR / "models").rglob("*.yml")):
+        for unit_test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(
+            "unit_tests", []
+        ) or []:
+            if len(unit_test["name"]) > POSTGRES_MAX_IDENTIFIER:
+                too_long.append(f"{path.relative_to(PROJECT_DIR)}: {unit_test['name']}")
+    assert too_long == []
+
+
+def test_compare_rows_ignores_order_and_decimal_scale():
+    result = compare.compare_rows(
+        "marts",
+        "t",
+        ["month", "revenue"],
+        [(date(2026, 1, 1), D("25.00")), (date(2026, 2, 1), None)],
+        ["month", "revenue"],
+        [(date(2026, 2, 1), None), (date(2026, 1, 1), D("25.0"))],
+    )
+    assert result.equal, result.problems
+    assert (result.rows, result.other_rows) == (2, 2)
+
+
+def test_compare_rows_reports_every_difference_without_tolerance():
+    result = compare.compare_rows(
+        "marts",
+        "t",
+        ["channel", "revenue"],
+        [("email", D("25.00")), ("email", D("25.00")), ("direct", D("1.10"))],
+        ["CHANNEL", "REVENUE"],
+        [("email", D("25.00")), ("direct", D("1.1000001"))],
+    )
+    assert not result.equal
+    assert result.problems == [
+        "only on DuckDB: channel='direct', revenue=Decimal('1.1')",
+        "only on DuckDB: channel='email', revenue=Decimal('25')",
+        "only on the other: channel='direct', revenue=Decimal('1.1000001')",
+    ]
+
+
+def test_compare_rows_tells_a_number_from_its_text_and_a_date_from_a_timestamp():
+    assert not compare.compare_rows("m", "t", ["v"], [(D("1"),)], ["v"], [("1",)]).equal
+    assert not compare.compare_rows(
+        "m", "t", ["v"], [(date(2026, 1, 1),)], ["v"], [("2026-01-01",)]
+    ).equal
+    assert compare.compare_rows("m", "t", ["v"], [(1,)], ["v"], [(D("1.00"),)]).equal
+
+
+def test_compare_rows_reports_different_columns():
+    result = compare.compare_rows("m", "t", ["a", "b"], [], ["a", "c"], [])
+    assert result.problems == ["columns differ: ['a', 'b'] vs ['a', 'c']"]
+
+
+def test_postgres_connection_reads_the_profiles_variables():
+    settings = postgres.connection_settings({"ONEFUNNEL_PG_PORT": "6543"})
+    assert settings["host"] == "127.0.0.1"
+    assert settings["port"] == 6543
+    assert settings["dbname"] == "onefunnel"
+    assert postgres.postgres_type("VARCHAR") == "text"
+    with pytest.raises(ValueError, match="STRUCT"):
+        postgres.postgres_type("STRUCT(a INTEGER)")
+
+
+@pytest.mark.slow
+@pytest.mark.engines
+@pytest.mark.skipif(
+    not os.environ.get("ONEFUNNEL_PG_HOST"),
+    reason="needs a PostgreSQL server: ONEFUNNEL_PG_HOST (scripts/test-engines.sh postgres)",
+)
+def test_postgres_builds_the_same_marts_as_duckdb(tmp_path: Path):
+    from orchestration.lib.engines.check import check_postgres
+
+    check = check_postgres(work=tmp_path)
+    assert check.contract_marts_equal, check.summary()
+    assert check.passed, check.summary()
