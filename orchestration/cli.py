@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="turn a public dataset into a landing directory",
         description="Write a landing directory from a public dataset (see the README, "
         "'Try it on real data').",
+        epilog=IMPORT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     datasets = importer.add_subparsers(dest="dataset", required=True)
     olist = datasets.add_parser(
@@ -152,7 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="generate data and run the pipeline into ./data/",
         description="generate + run into ./data/ (landing/ and warehouse.duckdb), then print "
-        "where everything is.",
+        "the headline numbers and where everything is.",
+        epilog="examples:\n  onefunnel demo\n  onefunnel demo --leads 100000 --seed 3",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo.add_argument("--leads", type=int, default=10_000, help="number of leads (10000)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (7)")
@@ -275,7 +279,18 @@ def _generate(out: Path, leads: int, months: int, seed: int, end: date | None) -
     from orchestration.lib.generator import generate
 
     started = time.perf_counter()
-    summary = generate(out, leads=leads, months=months, seed=seed, end=end)
+
+    def progress(what: str) -> None:
+        print(f"  {time.perf_counter() - started:6.1f} s  {what} …", file=sys.stderr, flush=True)
+
+    summary = generate(
+        out,
+        leads=leads,
+        months=months,
+        seed=seed,
+        end=end,
+        progress=progress if sys.stderr.isatty() else None,
+    )
     seconds = time.perf_counter() - started
     print(f"landing directory {summary.out} ({summary.start} … {summary.end}), {seconds:.1f} s")
     for path, rows in summary.rows.items():

@@ -17,7 +17,7 @@ byte-identical output.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -372,8 +372,11 @@ def generate(
     months: int = 6,
     seed: int = 7,
     end: date | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> GenerationSummary:
     """Write a landing directory of `leads` leads created over `months` months ending at `end`.
+
+    `progress`, when given, is told what is being done as each part starts (for a terminal).
 
     The window covers whole calendar months, the last one up to `end`; nothing is dated later.
     Existing files of the landing entities under `out` are replaced; other files are left alone.
@@ -387,8 +390,11 @@ def generate(
     # One stream per part, so that changing how one entity is drawn leaves the others as they were.
     rng = dict(zip(_STREAMS, np.random.default_rng(seed).spawn(len(_STREAMS)), strict=True))
 
+    report = progress or (lambda _: None)
+    report("drawing users and leads")
     users = _make_users(rng["users"], leads)
     lead_set = _make_leads(rng["leads"], window, leads, users)
+    report("drawing the funnel, deals, activities, fx rates and payments")
     funnel = _run_funnel(rng["funnel"], window, lead_set)
     deals = _make_deals(rng["deals"], window, lead_set, funnel, users)
     activities = _make_activities(rng["activities"], window, lead_set, funnel, deals, users)
@@ -422,6 +428,7 @@ def generate(
         _define_macros(con)
         for output in sorted(outputs, key=lambda o: ENTITIES.index(o.entity)):
             path = output.entity.path
+            report(f"writing {path}")
             rows[path], malformed[path] = _write_output(con, out, output)
     finally:
         con.close()
