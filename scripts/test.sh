@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates .venv when missing, installs the project into it, then runs the linters
-# (scripts/lint.sh: ruff and sqlfluff) and the tests.
+# (scripts/lint.sh: ruff and sqlfluff), the tests, and the PostgreSQL lane.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -24,4 +24,9 @@ if [ "$status" -eq 5 ]; then
     echo "pytest collected no tests: failing" >&2
     exit 1
 fi
-exit "$status"
+if [ "$status" -ne 0 ]; then
+    exit "$status"
+fi
+# The same models on PostgreSQL, their marts compared with DuckDB's (a throwaway server on
+# 127.0.0.1; installed from Debian's packages when missing).
+scripts/test-engines.sh postgres
