@@ -180,27 +180,41 @@ def _publish_parquet(warehouse: Path, parquet_set: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_check_results(con: duckdb.DuckDBPyConnection, results: list[dict]) -> None:
-    con.execute(
-        "create table audit.check_results (check_name varchar, asset varchar, passed boolean,"
-        " severity varchar, blocking boolean, offending_rows bigint, failed_expectations varchar,"
-        " examples varchar, evaluated_at timestamp)"
+# One check result as the candidate records it (with its run id) and the published set carries
+# it (the run is in audit.publication): the same columns in both places.
+CHECK_RESULT_COLUMNS = (
+    ("check_name", "varchar"),
+    ("asset", "varchar"),
+    ("passed", "boolean"),
+    ("severity", "varchar"),
+    ("blocking", "boolean"),
+    ("offending_rows", "bigint"),
+    ("failed_expectations", "varchar"),
+    ("examples", "varchar"),
+    ("evaluated_at", "timestamp"),
+)
+
+
+def check_results_ddl(*leading: tuple[str, str]) -> str:
+    columns = ", ".join(f"{name} {kind}" for name, kind in (*leading, *CHECK_RESULT_COLUMNS))
+    return f"create table if not exists audit.check_results ({columns})"
+
+
+def insert_check_results(con: duckdb.DuckDBPyConnection, results: list[dict], *leading) -> None:
+    """Insert `results` (dicts keyed by column) after the `leading` values of each row."""
+    if not results:
+        return
+    names = [name for name, _ in CHECK_RESULT_COLUMNS]
+    marks = ", ".join("?" for _ in range(len(leading) + len(names)))
+    con.executemany(
+        f"insert into audit.check_results values ({marks})",
+        [[*leading, *(r[name] for name in names)] for r in results],
     )
-    for r in results:
-        con.execute(
-            "insert into audit.check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                r["check_name"],
-                r["asset"],
-                r["passed"],
-                r["severity"],
-                r["blocking"],
-                r["offending_rows"],
-                r["failed_expectations"],
-                r["examples"],
-                r["evaluated_at"],
-            ],
-        )
+
+
+def _write_check_results(con: duckdb.DuckDBPyConnection, results: list[dict]) -> None:
+    con.execute(check_results_ddl())
+    insert_check_results(con, results)
 
 
 def set_aside_unreadable_candidate(candidate: Path) -> Path | None:

@@ -9,6 +9,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.lib.publication import (
+    CHECK_RESULT_COLUMNS,
+    check_results_ddl,
+    insert_check_results,
+)
 from orchestration.lib.quality.catalog import VALIDATIONS, WARNING, Bounds, Validation
 from orchestration.lib.quality.project import open_context
 from orchestration.lib.settings import Settings
@@ -199,46 +204,19 @@ def data_docs_index(settings: Settings) -> Path:
     return settings.data_docs / "index.html"
 
 
-CHECK_RESULTS_DDL = """
-create table if not exists audit.check_results (
-    run_id varchar,
-    check_name varchar,
-    asset varchar,
-    passed boolean,
-    severity varchar,
-    blocking boolean,
-    offending_rows bigint,
-    failed_expectations varchar,
-    examples varchar,
-    evaluated_at timestamp
-)
-"""
-RECORD_COLUMNS = (
-    "check_name",
-    "asset",
-    "passed",
-    "severity",
-    "blocking",
-    "offending_rows",
-    "failed_expectations",
-    "examples",
-    "evaluated_at",
-)
+RECORD_COLUMNS = tuple(name for name, _ in CHECK_RESULT_COLUMNS)
 
 
 def record_outcomes(warehouse: Path, run_id: str, records: list[dict]) -> None:
     """Keep a run's check results in the warehouse it validated, for publication to confirm."""
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema if not exists audit")
-        con.execute(CHECK_RESULTS_DDL)
+        con.execute(check_results_ddl(("run_id", "varchar")))
         con.execute(
             "delete from audit.check_results where run_id = ? and list_contains(?, check_name)",
             [run_id, sorted({r["check_name"] for r in records})],
         )
-        con.executemany(
-            f"insert into audit.check_results values (?, {', '.join('?' for _ in RECORD_COLUMNS)})",
-            [[run_id, *(r[c] for c in RECORD_COLUMNS)] for r in records],
-        )
+        insert_check_results(con, records, run_id)
 
 
 def recorded_outcomes(warehouse: Path, run_id: str) -> list[dict]:
