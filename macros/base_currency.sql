@@ -1,4 +1,4 @@
-{#- The base currency (var `base_currency`) as an upper-case SQL literal. -#}
+{#- The base currency (setting `base_currency`) as an upper-case SQL literal. -#}
 {% macro base_currency() -%}
-    '{{ var("base_currency") | upper }}'
+    '{{ run_setting('base_currency', 'USD') | upper }}'
 {%- endmacro %}

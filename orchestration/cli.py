@@ -18,6 +18,8 @@ from orchestration.lib.settings import Settings, SettingsError, parse_as_of
 DEMO_DIR = Path("data")
 # exit status of a run that found another run writing the same warehouse
 BUSY = 3
+# full loads nobody needs to be told about
+ROUTINE_FULL_LOADS = ("first load", "full refresh asked for", "no landing file")
 
 RUN_EXAMPLES = """examples:
   onefunnel run --landing data/landing --warehouse data/warehouse.duckdb
@@ -65,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", type=Path, help="landing directory (env ONEFUNNEL_LANDING)")
     run.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
     _settings_arguments(run)
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="read every landing file again and rebuild every table (default: load only new "
+        "files and update the tables by key)",
+    )
     run.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -177,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 as_of=args.as_of,
             )
             progress = sys.stderr.isatty() if args.progress is None else args.progress
-            return _run(settings, progress=progress)
+            return _run(settings, progress=progress, full_refresh=args.full_refresh)
         if args.command == "import":
             return _import_olist(args.source, args.out)
         if args.command == "docs":
@@ -298,14 +306,14 @@ def _generate(out: Path, leads: int, months: int, seed: int, end: date | None) -
     return 0
 
 
-def _run(settings: Settings, progress: bool = False) -> int:
+def _run(settings: Settings, progress: bool = False, full_refresh: bool = False) -> int:
     from orchestration.lib.run_lock import run_lock
     from orchestration.pipeline import run_pipeline
 
     started = time.perf_counter()
     try:
         with run_lock(settings.warehouse, "onefunnel run"):
-            report = run_pipeline(settings, progress=progress)
+            report = run_pipeline(settings, progress=progress, full_refresh=full_refresh)
     except RunLockedError as exc:
         print(f"onefunnel: {exc}", file=sys.stderr)
         return BUSY
@@ -320,14 +328,20 @@ def format_report(report, total_seconds: float) -> str:
         f"  warehouse {s.warehouse}  timezone {s.timezone}  base currency {s.base_currency}"
         f"  as of {s.reporting_date()}",
         "",
-        f"  {'entity':<24}{'files':>6}{'read':>11}{'staged':>11}{'quarantined':>13}"
+        f"  {'entity':<24}{'files':>6}{'new':>6}{'read':>11}{'staged':>11}{'quarantined':>13}"
         f"{'replaced':>10}{'records':>11}",
     ]
     for load in report.loads:
         lines.append(
-            f"  {load.entity:<24}{load.files:>6}{load.rows_read:>11,}{load.rows_staged:>11,}"
-            f"{load.rows_quarantined:>13,}{load.rows_replaced:>10,}{load.records:>11,}"
+            f"  {load.entity:<24}{load.files:>6}{load.files_read:>6}{load.rows_read:>11,}"
+            f"{load.rows_staged:>11,}{load.rows_quarantined:>13,}{load.rows_replaced:>10,}"
+            f"{load.records:>11,}"
         )
+    lines += [
+        f"  {load.entity} read again from all its files: {load.reason}"
+        for load in report.loads
+        if load.mode == "full" and load.reason not in ROUTINE_FULL_LOADS
+    ]
     lines += ["", f"  {'step':<34}{'seconds':>8}"]
     for step, seconds in report.step_seconds.items():
         lines.append(f"  {step:<34}{seconds:>8.1f}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.checks.quality import quality_checks
-from orchestration.defs.dbt.assets import dbt_models, dbt_resource, dbt_seeds, dbt_staging
+from orchestration.defs.dbt.assets import dbt_models, dbt_resource, dbt_staging
 from orchestration.defs.ingestion.assets import ingestion_assets
 from orchestration.defs.loggers import LOGGERS
 from orchestration.defs.publication.assets import published_warehouse
@@ -15,11 +15,10 @@ from orchestration.defs.schedules import daily_pipeline, daily_schedule
 from orchestration.lib.settings import Settings
 
 
-def build_definitions(settings: Settings) -> dg.Definitions:
+def build_definitions(settings: Settings, full_refresh: bool = False) -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *ingestion_assets,
-            dbt_seeds,
             dbt_staging,
             dbt_models,
             published_warehouse,
@@ -29,7 +28,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[daily_pipeline],
         schedules=[daily_schedule(settings.timezone)],
         resources={
-            "settings": PipelineSettings.from_settings(settings),
+            "settings": PipelineSettings.from_settings(settings, full_refresh=full_refresh),
             "dbt": dbt_resource(),
         },
         executor=dg.in_process_executor,

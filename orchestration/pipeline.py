@@ -54,12 +54,15 @@ def run_config(quiet: bool, progress: bool) -> dict | None:
     return {"loggers": loggers} if quiet or progress else None
 
 
-def run_pipeline(settings: Settings, *, quiet: bool = True, progress: bool = False) -> RunReport:
-    """Materialise every asset for `settings` (with `as_of` fixed for the whole run)."""
+def run_pipeline(
+    settings: Settings, *, quiet: bool = True, progress: bool = False, full_refresh: bool = False
+) -> RunReport:
+    """Materialise every asset for `settings` (with `as_of` fixed for the whole run); with
+    `full_refresh`, from every landing file and with every table rebuilt."""
     from orchestration.definitions import build_definitions
 
     settings = settings.for_run()
-    job = build_definitions(settings).resolve_job_def(DAILY_PIPELINE_JOB)
+    job = build_definitions(settings, full_refresh).resolve_job_def(DAILY_PIPELINE_JOB)
     instance = dg.DagsterInstance.ephemeral()
     log_file = run_log_path(settings) if quiet else None
     with contextlib.ExitStack() as stack:
@@ -115,7 +118,8 @@ def read_ingestion_log(warehouse: Path) -> list[EntityLoad]:
         if not tables:
             return []
         rows = con.execute(
-            "select entity, files, rows_read, rows_staged, rows_quarantined, rows_replaced,"
-            " records, seconds from raw.ingestion_log order by entity"
+            "select entity, mode, reason, files_read, files, rows_read, rows_staged,"
+            " rows_quarantined, rows_replaced, records, seconds"
+            " from raw.ingestion_log order by entity"
         ).fetchall()
     return [EntityLoad(*row) for row in rows]

@@ -21,10 +21,14 @@ class PipelineSettings(dg.ConfigurableResource):
     timezone: str = "UTC"
     base_currency: str = "USD"
     as_of: str | None = None
+    # Read every landing file again and rebuild every incremental table, instead of loading
+    # only new files and updating the tables by key.
+    full_refresh: bool = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PipelineSettings:
+    def from_settings(cls, settings: Settings, full_refresh: bool = False) -> PipelineSettings:
         return cls(
+            full_refresh=full_refresh,
             landing=str(settings.landing),
             warehouse=str(settings.warehouse),
             timezone=settings.timezone,

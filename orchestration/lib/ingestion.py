@@ -1,7 +1,10 @@
 """Landing files → `raw` schema of the DuckDB warehouse, bad rows → `raw.quarantine`.
 
 Every row keeps the file it came from and its line (header = line 1; for Parquet the row
-number from 1). Structurally broken CSV lines are caught by DuckDB's reject tables, bad values
+number from 1). A daily run reads only the files it has not loaded before: `raw.landing_files`
+records each loaded file with its checksum, and an entity whose loaded files all stand unchanged
+gets its new files appended. A changed or removed file, a new file that sorts before a loaded
+one (and so would not replace it), or changed row rules reload the entity from all its files. Structurally broken CSV lines are caught by DuckDB's reject tables, bad values
 by one SQL pass of checks; both end in quarantine with a reason, and the run goes on:
 rows read = rows staged + rows quarantined. Replacement of re-sent records (a later file wins)
 happens in staging, over the good rows only, so a quarantined row never replaces anything.
@@ -10,6 +13,7 @@ happens in staging, over the good rows only, so a quarantined row never replaces
 from __future__ import annotations
 
 import codecs
+import hashlib
 import tempfile
 import time
 from collections import defaultdict
@@ -49,6 +53,9 @@ create table if not exists raw.quarantine (
 INGESTION_LOG_DDL = """
 create table if not exists raw.ingestion_log (
     entity varchar,
+    mode varchar,
+    reason varchar,
+    files_read integer,
     files integer,
     rows_read bigint,
     rows_staged bigint,
@@ -60,15 +67,34 @@ create table if not exists raw.ingestion_log (
 )
 """
 
+# One row per landing file whose rows are in raw, so a later run can tell what is new.
+LANDING_FILES_DDL = """
+create table if not exists raw.landing_files (
+    entity varchar,
+    landing_file varchar,
+    bytes bigint,
+    sha256 varchar,
+    rows_read bigint,
+    rules varchar,
+    loaded_at timestamp
+)
+"""
+
+FULL, APPENDED, UNCHANGED = "full", "appended", "unchanged"
+
 CSV_OPTIONS = "all_varchar = true, header = true, quote = '\"', escape = '\"'"
 
 
 @dataclass(frozen=True)
 class EntityLoad:
     """What ingestion did with one entity; `rows_replaced` are good rows of a record that a
-    later file (or a later line) sends again."""
+    later file (or a later line) sends again. Counts cover every file of the entity in raw;
+    `files_read` are those read in this load, `mode` says how (full, appended, unchanged)."""
 
     entity: str
+    mode: str
+    reason: str
+    files_read: int
     files: int
     rows_read: int
     rows_staged: int
@@ -388,6 +414,70 @@ def _read_csv_group(
     con.execute(f"drop table if exists {scans}")
 
 
+@dataclass(frozen=True)
+class LoadPlan:
+    """Which of an entity's landing files to read, and whether they replace or extend raw."""
+
+    mode: str
+    reason: str
+    files: list[LandingFile]
+
+
+def file_checksum(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def plan_load(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    files: list[LandingFile],
+    checksums: dict[LandingFile, str],
+    rules: str,
+    incremental: bool,
+) -> LoadPlan:
+    """Append the files not loaded yet when that gives what reading every file would."""
+    if not incremental:
+        return LoadPlan(FULL, "full refresh asked for", files)
+    target_exists = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'raw' and table_name = ?",
+        [entity.table],
+    ).fetchone()[0]
+    loaded = dict(
+        con.execute(
+            "select landing_file, sha256 from raw.landing_files where entity = ?", [entity.path]
+        ).fetchall()
+    )
+    loaded_rules = {
+        row[0]
+        for row in con.execute(
+            "select distinct rules from raw.landing_files where entity = ?", [entity.path]
+        ).fetchall()
+    }
+    if not target_exists or not loaded:
+        return LoadPlan(FULL, "first load", files)
+    if loaded_rules != {rules}:
+        return LoadPlan(FULL, "row rules changed (stage map, columns or contact salt)", files)
+    current = {f.relative: f for f in files}
+    removed = sorted(set(loaded) - set(current))
+    if removed:
+        return LoadPlan(FULL, f"{removed[0]} was loaded before and is gone", files)
+    changed = [name for name, checksum in loaded.items() if checksums[current[name]] != checksum]
+    if changed:
+        return LoadPlan(FULL, f"{sorted(changed)[0]} changed since it was loaded", files)
+    new = [f for f in files if f.relative not in loaded]
+    if not new:
+        return LoadPlan(UNCHANGED, "no new file", [])
+    last_loaded = max(loaded)
+    if new[0].relative < last_loaded:
+        # Its records would have to be replaced by those of later files already in raw.
+        return LoadPlan(
+            FULL, f"{new[0].relative} is new but sorts before {last_loaded}, loaded before", files
+        )
+    return LoadPlan(APPENDED, f"{len(new)} new file{'s' if len(new) > 1 else ''}", new)
+
+
 def load_entity(
     con: duckdb.DuckDBPyConnection,
     landing: Path,
@@ -395,16 +485,19 @@ def load_entity(
     enum_values: dict[str, tuple[str, ...]] | None = None,
     loaded_at: datetime | None = None,
     pii_salt: str = "",
+    incremental: bool = False,
 ) -> EntityLoad:
-    """Replace `raw.<source>__<entity>` with the good rows of every landing file of the entity
-    and its quarantine rows with the bad ones. Contact columns get a salted hash beside them
-    (`email_hash`, …), the only form in which they go past staging."""
+    """Load the good rows of the entity's landing files into `raw.<source>__<entity>` and the
+    bad ones into `raw.quarantine`: all files, or with `incremental` only the files not loaded
+    before when the files loaded before stand unchanged. Contact columns get a salted hash
+    beside them (`email_hash`, …), the only form in which they go past staging."""
     started = time.perf_counter()
     loaded_at = (loaded_at or datetime.now(UTC)).replace(tzinfo=None)
     con.execute("set TimeZone = 'UTC'")
     con.execute("create schema if not exists raw")
     con.execute(QUARANTINE_DDL)
-    con.execute(INGESTION_LOG_DDL)
+    _ensure_ingestion_log(con)
+    con.execute(LANDING_FILES_DDL)
     files = discover(landing, entity)
     target = f"raw.{quote_ident(entity.table)}"
     spec_columns = [c.name for c in entity.columns]
@@ -420,23 +513,109 @@ def load_entity(
             f"create or replace table {target} ({columns}, _landing_file varchar,"
             " _landing_line bigint, _landing_file_rank integer, _loaded_at timestamp)"
         )
-        load = EntityLoad(entity.path, 0, 0, 0, 0, 0, 0, time.perf_counter() - started)
+        con.execute("delete from raw.quarantine where entity = ?", [entity.path])
+        con.execute("delete from raw.landing_files where entity = ?", [entity.path])
+        load = EntityLoad(
+            entity.path, FULL, "no landing file", 0, 0, 0, 0, 0, 0, 0, 0,
+            time.perf_counter() - started,
+        )  # fmt: skip
         _record(con, entity, load, loaded_at)
         return load
 
-    with tempfile.TemporaryDirectory(prefix="onefunnel-landing-") as scratch:
-        _read_files(con, entity, files, Path(scratch))
-    rows_read = con.execute(
-        "select (select count(*) from landed) + (select count(*) from malformed)"
+    checks = list(_value_checks(entity, enum_values or {}))
+    checksums = {f: file_checksum(f.path) for f in files}
+    plan = plan_load(
+        con, entity, files, checksums, _rules_fingerprint(checks, pii_salt), incremental
+    )
+    if plan.mode != UNCHANGED:
+        _load_files(con, entity, plan, checks, target, spec_columns, loaded_at, pii_salt)
+        con.executemany(
+            "insert into raw.landing_files select ?, ?, ?, ?, coalesce(("
+            " select rows_read from read_counts where path = ?), 0), ?, ?",
+            [
+                (
+                    entity.path,
+                    f.relative,
+                    f.path.stat().st_size,
+                    checksums[f],
+                    f.relative,
+                    _rules_fingerprint(checks, pii_salt),
+                    loaded_at,
+                )
+                for f in plan.files
+            ],
+        )
+        con.execute("drop table if exists read_counts")
+    key_columns = ", ".join(f"trim({quote_ident(c)})" for c in entity.key)
+    rows_staged, records = con.execute(
+        f"select count(*), count(distinct ({key_columns})) from {target}"
+    ).fetchone()
+    rows_quarantined = con.execute(
+        "select count(*) from raw.quarantine where entity = ?", [entity.path]
     ).fetchone()[0]
+    rows_read = con.execute(
+        "select coalesce(sum(rows_read), 0) from raw.landing_files where entity = ?",
+        [entity.path],
+    ).fetchone()[0]
+    load = EntityLoad(
+        entity=entity.path,
+        mode=plan.mode,
+        reason=plan.reason,
+        files_read=len(plan.files),
+        files=len(files),
+        rows_read=rows_read,
+        rows_staged=rows_staged,
+        rows_quarantined=rows_quarantined,
+        rows_replaced=rows_staged - records,
+        records=records,
+        seconds=time.perf_counter() - started,
+    )
+    _record(con, entity, load, loaded_at)
+    return load
+
+
+def _rules_fingerprint(checks: list[tuple[str, str, str]], pii_salt: str) -> str:
+    """Rows judged or hashed by other rules must be loaded again: a digest of the checks and
+    the contact salt (never the salt itself)."""
+    digest = hashlib.sha256()
+    for column, reason, condition in checks:
+        digest.update(f"{column}\0{reason}\0{condition}\0".encode())
+    digest.update(pii_salt.encode())
+    return digest.hexdigest()[:16]
+
+
+def _load_files(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    plan: LoadPlan,
+    checks: list[tuple[str, str, str]],
+    target: str,
+    spec_columns: list[str],
+    loaded_at: datetime,
+    pii_salt: str,
+) -> None:
+    """Read `plan.files` into raw (replacing the entity's rows, or after them when appending)
+    and their bad rows into the quarantine; leave per-file row counts in temp `read_counts`."""
+    with tempfile.TemporaryDirectory(prefix="onefunnel-landing-") as scratch:
+        _read_files(con, entity, plan.files, Path(scratch))
+    con.execute(
+        """
+        create or replace temp table read_counts as
+        select landing_files.relative as path, count(*) as rows_read
+        from (
+            select _landing_path as path from landed
+            union all select path from malformed
+        ) as read_rows
+        join landing_files on landing_files.path = read_rows.path
+        group by landing_files.relative
+        """
+    )
     landed_columns = [row[0] for row in con.execute("describe landed").fetchall()]
     extra_columns = [
         c
         for c in landed_columns
         if c not in spec_columns and c not in ("_landing_path", "_landing_line")
     ]
-
-    checks = list(_value_checks(entity, enum_values or {}))
     bad_column = (
         "case "
         + " ".join(
@@ -469,23 +648,30 @@ def load_entity(
         join landing_files on landing_files.path = landed._landing_path
         """
     )
-    key_columns = ", ".join(f"trim({quote_ident(c)})" for c in entity.key)
     hashes = "".join(f", {e}" for e in hash_expressions(entity.path, landed_columns))
-    con.execute(
-        f"""
-        create or replace table {target} as
+    good_rows = f"""
         select * exclude (_bad_column, _bad_reason, _landing_path){hashes},
             cast({quote_literal(loaded_at.isoformat(sep=" "))} as timestamp) as _loaded_at
         from checked
         where _bad_column is null
         order by _landing_file_rank, _landing_line
-        """,
-        {"salt": pii_salt} if "$salt" in hashes else None,
-    )
+    """
+    parameters = {"salt": pii_salt} if "$salt" in hashes else None
+    if plan.mode == APPENDED:
+        # A column the new files bring (SPEC §1: extra columns are kept) is added first;
+        # a column they lack stays NULL on their rows.
+        present = {row[0] for row in con.execute(f"describe {target}").fetchall()}
+        for column in extra_columns:
+            if column not in present:
+                con.execute(f"alter table {target} add column {quote_ident(column)} varchar")
+        con.execute(f"insert into {target} by name {good_rows}", parameters)
+    else:
+        con.execute(f"create or replace table {target} as {good_rows}", parameters)
+        con.execute("delete from raw.quarantine where entity = ?", [entity.path])
+        con.execute("delete from raw.landing_files where entity = ?", [entity.path])
     record_columns = ", ".join(
         f"{quote_literal(c)}: {quote_ident(c)}" for c in [*spec_columns, *extra_columns]
     )
-    con.execute("delete from raw.quarantine where entity = ?", [entity.path])
     con.execute(
         f"""
         insert into raw.quarantine
@@ -499,34 +685,34 @@ def load_entity(
         """,
         [entity.path, loaded_at, entity.path, loaded_at],
     )
-    rows_staged, records = con.execute(
-        f"select count(*), count(distinct ({key_columns})) from {target}"
-    ).fetchone()
-    rows_quarantined = con.execute(
-        "select count(*) from raw.quarantine where entity = ?", [entity.path]
-    ).fetchone()[0]
     for table in ("landed", "checked", "malformed", "landing_files"):
         con.execute(f"drop table if exists {table}")
-    load = EntityLoad(
-        entity=entity.path,
-        files=len(files),
-        rows_read=rows_read,
-        rows_staged=rows_staged,
-        rows_quarantined=rows_quarantined,
-        rows_replaced=rows_staged - records,
-        records=records,
-        seconds=time.perf_counter() - started,
-    )
-    _record(con, entity, load, loaded_at)
-    return load
+
+
+def _ensure_ingestion_log(con: duckdb.DuckDBPyConnection) -> None:
+    """The log as this version writes it; a log of another shape (an older candidate) goes."""
+    columns = [
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = 'raw' and table_name = 'ingestion_log'"
+            " order by ordinal_position"
+        ).fetchall()
+    ]
+    if columns and columns[1:2] != ["mode"]:
+        con.execute("drop table raw.ingestion_log")
+    con.execute(INGESTION_LOG_DDL)
 
 
 def _record(con: duckdb.DuckDBPyConnection, entity: Entity, load: EntityLoad, loaded_at) -> None:
     con.execute("delete from raw.ingestion_log where entity = ?", [entity.path])
     con.execute(
-        "insert into raw.ingestion_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw.ingestion_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load.entity,
+            load.mode,
+            load.reason,
+            load.files_read,
             load.files,
             load.rows_read,
             load.rows_staged,

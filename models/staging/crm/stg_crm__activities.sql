@@ -1,10 +1,13 @@
 {%- set landing_columns = ['activity_id', 'lead_id', 'deal_id', 'user_id', 'type', 'occurred_at'] -%}
 
+{{ staged_incrementally('activity_id', 'crm', 'activities') }}
+
 with
 
 source as (
 
     select * from {{ source('crm', 'activities') }}
+    {{ landed_since_last_build() }}
 
 ),
 
@@ -29,7 +32,8 @@ renamed as (
         {{ parse_timestamp_utc('occurred_at') }} as occurred_at,
         {{ star_except(source('crm', 'activities'), except=landing_columns + landing_lineage_columns()) }}
         _landing_file,
-        _landing_line
+        _landing_line,
+        _loaded_at
 
     from versions_ranked
     -- the latest version of each activity stands; earlier ones were replaced

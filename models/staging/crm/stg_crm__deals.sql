@@ -3,11 +3,14 @@
     'currency', 'lost_reason',
 ] -%}
 
+{{ staged_incrementally('deal_id', 'crm', 'deals') }}
+
 with
 
 source as (
 
     select * from {{ source('crm', 'deals') }}
+    {{ landed_since_last_build() }}
 
 ),
 
@@ -35,7 +38,8 @@ renamed as (
         {{ blank_to_null('lost_reason') }} as lost_reason,
         {{ star_except(source('crm', 'deals'), except=landing_columns + landing_lineage_columns()) }}
         _landing_file,
-        _landing_line
+        _landing_line,
+        _loaded_at
 
     from versions_ranked
     -- the latest version of each deal stands; earlier ones were replaced

@@ -1,10 +1,13 @@
 {%- set landing_columns = ['event_id', 'lead_id', 'stage', 'occurred_at', 'user_id', 'reason'] -%}
 
+{{ staged_incrementally('event_id', 'crm', 'lead_events') }}
+
 with
 
 source as (
 
     select * from {{ source('crm', 'lead_events') }}
+    {{ landed_since_last_build() }}
 
 ),
 
@@ -30,7 +33,8 @@ renamed as (
         {{ blank_to_null('reason') }} as reason,
         {{ star_except(source('crm', 'lead_events'), except=landing_columns + landing_lineage_columns()) }}
         _landing_file,
-        _landing_line
+        _landing_line,
+        _loaded_at
 
     from versions_ranked
     -- the latest version of each event stands; earlier ones were replaced

@@ -4,11 +4,14 @@
 ] -%}
 {%- set contact_hashes = ['email_hash', 'phone_hash'] -%}
 
+{{ staged_incrementally('lead_id', 'crm', 'leads') }}
+
 with
 
 source as (
 
     select * from {{ source('crm', 'leads') }}
+    {{ landed_since_last_build() }}
 
 ),
 
@@ -42,7 +45,8 @@ renamed as (
         phone_hash,
         {{ star_except(source('crm', 'leads'), except=landing_columns + contact_hashes + landing_lineage_columns()) }}
         _landing_file,
-        _landing_line
+        _landing_line,
+        _loaded_at
 
     from versions_ranked
     -- the latest version of each lead stands; earlier ones were replaced

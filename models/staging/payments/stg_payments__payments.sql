@@ -1,10 +1,13 @@
 {%- set landing_columns = ['payment_id', 'deal_id', 'paid_at', 'amount', 'currency', 'status', 'kind'] -%}
 
+{{ staged_incrementally('payment_id', 'payments', 'payments') }}
+
 with
 
 source as (
 
     select * from {{ source('payments', 'payments') }}
+    {{ landed_since_last_build() }}
 
 ),
 
@@ -31,7 +34,8 @@ renamed as (
         {{ normalize_enum('kind') }} as payment_kind,
         {{ star_except(source('payments', 'payments'), except=landing_columns + landing_lineage_columns()) }}
         _landing_file,
-        _landing_line
+        _landing_line,
+        _loaded_at
 
     from versions_ranked
     -- the latest version of each payment stands; earlier ones were replaced

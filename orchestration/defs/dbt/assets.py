@@ -1,7 +1,8 @@
 """The dbt seeds and models as Dagster assets (dagster-dbt), grouped by layer.
 
-Seeds live in their own `@dbt_assets`: with the models in one definition, the seed keys and
-the source keys mapped onto the ingestion assets collide.
+Two dbt invocations per run: seeds with staging, then the rest. Each costs seconds of dbt
+start-up whatever the data, so there are as few as the blocking checks allow. dbt's unit tests
+check the SQL, not the data: CI runs them (tests/test_dbt_unit_tests.py), the daily run does not.
 """
 
 import json
@@ -41,11 +42,20 @@ def _dbt_build(
 ):
     run_settings = settings.resolved()
     events, failure = [], None
+    if settings.full_refresh:
+        extra_args = (*extra_args, "--full-refresh")
     with settings_environment(run_settings):
         try:
             events.extend(
                 dbt.cli(
-                    ["build", "--vars", json.dumps(run_settings.dbt_vars()), *extra_args],
+                    # The settings reach dbt through the environment (settings_environment):
+                    # a changed --vars makes dbt parse the whole project again, every day.
+                    [
+                        "build",
+                        "--exclude-resource-type",
+                        "unit_test",
+                        *extra_args,
+                    ],
                     context=context,
                     target_path=project.target_path,
                 ).stream()
@@ -59,25 +69,14 @@ def _dbt_build(
         raise failure
 
 
-@dbt_assets(
-    manifest=project.manifest_path,
-    project=project,
-    dagster_dbt_translator=translator,
-    select="resource_type:seed",
-    name="dbt_seeds",
-)
-def dbt_seeds(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
-    # Tests that also read a model (stage names used by lead events) run with the models.
-    yield from _dbt_build(context, dbt, settings, ("--indirect-selection", "cautious"))
-
-
 # Staging is built on its own so that the source suites can validate it, and block, before
-# anything counts from it (a blocking check cannot sit between models of one dbt step).
+# anything counts from it (a blocking check cannot sit between models of one dbt step). The
+# seeds come with it: they are small, and a step of their own would cost another dbt start.
 @dbt_assets(
     manifest=project.manifest_path,
     project=project,
     dagster_dbt_translator=translator,
-    select="path:models/staging",
+    select="resource_type:seed path:models/staging",
     name="dbt_staging",
 )
 def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):

@@ -20,7 +20,10 @@ from orchestration.lib.pii import pii_salt
 
 def load_metadata(load: EntityLoad) -> dict:
     return {
+        "mode": load.mode,
+        "reason": load.reason,
         "files": load.files,
+        "files_read": load.files_read,
         "rows_read": load.rows_read,
         "rows_staged": load.rows_staged,
         "rows_quarantined": load.rows_quarantined,
@@ -60,11 +63,20 @@ def build_source_ingestion(source: str) -> dg.AssetsDefinition:
         with duckdb.connect(str(run_settings.candidate)) as con:
             for e in entities:
                 try:
-                    load = load_entity(con, run_settings.landing, e, enum_values, loaded_at, salt)
+                    load = load_entity(
+                        con,
+                        run_settings.landing,
+                        e,
+                        enum_values,
+                        loaded_at,
+                        salt,
+                        incremental=not settings.full_refresh,
+                    )
                 except IngestionError as exc:
                     raise dg.Failure(description=f"ingestion of {e.path} failed: {exc}") from exc
                 context.log.info(
-                    f"{e.path}: read {load.rows_read}, staged {load.rows_staged}, "
+                    f"{e.path}: {load.mode} ({load.reason}), {load.files_read} of {load.files}"
+                    f" file(s) read; in raw: read {load.rows_read}, staged {load.rows_staged}, "
                     f"quarantined {load.rows_quarantined}, replaced {load.rows_replaced}"
                 )
                 yield dg.MaterializeResult(

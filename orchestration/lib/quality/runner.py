@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.lib.paths import SEEDS_DIR
 from orchestration.lib.publication import (
     CHECK_RESULT_COLUMNS,
     check_results_ddl,
@@ -90,14 +92,16 @@ def read_frame(con: duckdb.DuckDBPyConnection, validation: Validation, settings:
     return con.execute(validation.frame_sql(settings)).df()
 
 
-def runtime_parameters(con: duckdb.DuckDBPyConnection, settings: Settings, bounds: Bounds):
-    """Suite parameters: the bounds, and value lists the project's seeds define."""
-    channels = [
-        r[0] for r in con.execute("select distinct channel from seeds.channel_map").fetchall()
-    ]
-    stages = [
-        r[0] for r in con.execute("select distinct crm_stage from seeds.crm_stage_map").fetchall()
-    ]
+def seed_column(seed: str, column: str) -> list[str]:
+    with (SEEDS_DIR / f"{seed}.csv").open(newline="", encoding="utf-8") as f:
+        return sorted({row[column] for row in csv.DictReader(f)})
+
+
+def runtime_parameters(settings: Settings, bounds: Bounds):
+    """Suite parameters: the bounds, and value lists the project's seeds define (read from
+    the seed files, so that landing can be validated before dbt loads them)."""
+    channels = seed_column("channel_map", "channel")
+    stages = seed_column("crm_stage_map", "crm_stage")
     return {
         **bounds.parameters(settings),
         # a lead whose utm fields match no row of the map is `other`; without any, `direct`
@@ -183,7 +187,7 @@ def run_validations(
     bounds = bounds or Bounds.from_environment()
     context = open_context(settings.validation_results, settings.data_docs)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        parameters = runtime_parameters(con, settings, bounds)
+        parameters = runtime_parameters(settings, bounds)
         frames = {v.name: read_frame(con, v, settings) for v in validations}
     outcomes = []
     for validation in validations:

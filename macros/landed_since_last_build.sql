@@ -1,0 +1,46 @@
+{#-
+    Staging of a large entity is incremental: a run reads only the raw rows ingestion loaded
+    after those the staging table already holds (`_loaded_at` is the load's time, the same for
+    every row of one load).
+
+    Ingestion appends a file only when it sorts after every file loaded before it; otherwise it
+    reloads the entity and the run rebuilds in full (orchestration/lib/incremental.py). So among
+    the new rows, the latest version of a record is its latest version overall, and replacing
+    the stored version by key (`delete+insert` on the entity's key) gives what a full rebuild
+    would. A quarantined row never reaches raw and so replaces nothing.
+-#}
+{% macro landed_since_last_build() -%}
+    {%- if is_incremental() %}
+    where _loaded_at > (
+        select coalesce(max(_loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The configuration of an incrementally staged entity: its rows replaced by key, columns a
+    new file brings added. Incremental where the engine can replace rows by key; Spark's plain
+    Parquet tables cannot, so there the table is rebuilt. -#}
+{% macro staged_incrementally(key_column, source_name, table_name) -%}
+    {{ config(
+        materialized='table' if target.type == 'spark' else 'incremental',
+        unique_key=key_column,
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns',
+        post_hook="{{ drop_records_gone_from_raw('" ~ key_column ~ "', source('"
+            ~ source_name ~ "', '" ~ table_name ~ "')) }}",
+    ) }}
+{%- endmacro %}
+
+{#- A record whose every version left the landing files (a removed or rewritten file, which
+    makes ingestion reload the entity) leaves staging too: an incremental update alone only
+    replaces the keys it reads. -#}
+{% macro drop_records_gone_from_raw(key_column, landed_relation) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where not exists (
+        select 1 from {{ landed_relation }} as landed
+        where trim(landed.{{ key_column }}) = {{ this.identifier }}.{{ key_column }}
+    )
+    {%- endif -%}
+{%- endmacro %}
