@@ -11,8 +11,13 @@ leads over 12 months with `onefunnel generate`, then runs, alternately and `--re
 
 each as a child process whose process tree is sampled for resident memory every 50 ms. After
 every pipeline run the five published marts are compared with the floor's, row for row and
-column for column; any difference stops the benchmark with the first rows that differ. Medians
-and the ratio pipeline ÷ floor are printed and written to benchmarks/results.md.
+column for column; any difference stops the benchmark with the first rows that differ.
+
+Then the daily increment: the set without its last day's drops is run in full as of the day
+before, and that warehouse (kept aside) receives the last day's drops `--repeat` times, each
+an incremental `onefunnel run` as of the last day, whose marts are compared with the floor's
+as of that day. Medians, the ratio pipeline ÷ floor and the ratio increment ÷ full run are
+printed and written to benchmarks/results.md.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 
@@ -77,6 +82,7 @@ TARGET_RATIO = 3.0
 TARGET_PIPELINE_SECONDS = 180.0
 TARGET_PEAK_BYTES = 4 * 10**9
 TARGET_GENERATE_SECONDS = 60.0
+TARGET_INCREMENT_SHARE = 0.15
 SHARED_LOAD = 1.5
 
 POLL_SECONDS = 0.05
@@ -265,11 +271,11 @@ class Run:
     rows_read: int = 0
 
 
-def floor(landing: Path, out: Path, args) -> Run:
+def floor(landing: Path, out: Path, args, as_of: str | None = None) -> Run:
     out.unlink(missing_ok=True)
     command = [
         sys.executable, str(Path(__file__).resolve()), "--floor-child",
-        str(landing), str(out), args.timezone, args.base_currency, args.as_of,
+        str(landing), str(out), args.timezone, args.base_currency, as_of or args.as_of,
     ]  # fmt: skip
     run = measure(command)
     if run.returncode != 0:
@@ -279,7 +285,8 @@ def floor(landing: Path, out: Path, args) -> Run:
 
 
 STEP_LINE = re.compile(r"^  (\S+)\s+(\d+\.\d)$")
-ENTITY_LINE = re.compile(r"^  ([a-z_]+/[a-z_]+)\s+([\d,]+)\s+([\d,]+)\s")
+# entity, files, files new in this run, rows read
+ENTITY_LINE = re.compile(r"^  ([a-z_]+/[a-z_]+)\s+([\d,]+)\s+([\d,]+)\s+([\d,]+)\s")
 
 
 def parse_run_summary(text: str) -> tuple[dict[str, float], int]:
@@ -290,7 +297,7 @@ def parse_run_summary(text: str) -> tuple[dict[str, float], int]:
         if match := STEP_LINE.match(line):
             steps[match[1]] = float(match[2])
         elif match := ENTITY_LINE.match(line):
-            rows_read += int(match[3].replace(",", ""))
+            rows_read += int(match[4].replace(",", ""))
     steps.pop("total", None)
     return steps, rows_read
 
@@ -301,20 +308,22 @@ def stages_of(steps: dict[str, float]) -> dict[str, float]:
 
     return {
         "ingest": total(lambda s: s.startswith("ingest_")),
-        "dbt": total(lambda s: s in ("dbt_seeds", "dbt_staging", "dbt_models")),
+        "dbt": total(lambda s: s.startswith("dbt_")),
         "validations": total(lambda s: s.startswith("validate_")),
         "publication": total(lambda s: s == "published_warehouse"),
         "steps": sum(steps.values()),
     }
 
 
-def pipeline(landing: Path, workdir: Path, args) -> Run:
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
+def pipeline(landing: Path, workdir: Path, args, as_of: str | None = None, fresh=True) -> Run:
+    """`onefunnel run` into `workdir`: into a new warehouse, or (not `fresh`) the one there."""
+    if fresh:
+        shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True, exist_ok=True)
     command = [
         onefunnel(), "run", "--landing", str(landing),
         "--warehouse", str(workdir / "warehouse.duckdb"), "--timezone", args.timezone,
-        "--base-currency", args.base_currency, "--as-of", args.as_of, "--no-progress",
+        "--base-currency", args.base_currency, "--as-of", as_of or args.as_of, "--no-progress",
     ]  # fmt: skip
     run = measure(command)
     if run.returncode != 0:
@@ -324,6 +333,65 @@ def pipeline(landing: Path, workdir: Path, args) -> Run:
     if unknown:
         print(f"  note: steps outside the four stages: {', '.join(unknown)}")
     return Run("pipeline", run.seconds, run.peak_rss, run.load_max, stages_of(steps), rows_read)
+
+
+def is_last_day_drop(relative: Path) -> bool:
+    """A file of a folder of daily drops (`crm/leads/2026-10-31.csv`) for the last day."""
+    return len(relative.parts) == 3 and relative.stem == END
+
+
+def link_tree(source: Path, target: Path, keep) -> list[Path]:
+    """Hard-link the files of `source` for which `keep(relative path)` into `target`."""
+    linked = []
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_file() and not relative.name.startswith(".") and keep(relative):
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target / relative)
+            linked.append(target / relative)
+    return linked
+
+
+@dataclass
+class Increment:
+    setup: Run  # the full run as of the day before, not counted
+    runs: list[Run]
+    floor: Run
+    rows_new: int
+
+
+def daily_increment(landing: Path, work: Path, args) -> Increment:
+    day_before = (datetime.fromisoformat(END) - timedelta(days=1)).date().isoformat()
+    daily_landing, held = work / "landing", work / "held"
+    shutil.rmtree(work, ignore_errors=True)
+    link_tree(landing, daily_landing, lambda relative: not is_last_day_drop(relative))
+    new_files = link_tree(landing, held, is_last_day_drop)
+    if not new_files:
+        sys.exit(f"no daily drops dated {END} in {landing}")
+    setup = pipeline(daily_landing, work / "before", args, as_of=day_before)
+    runs = []
+    for attempt in range(1, args.repeat + 1):
+        shutil.rmtree(work / "after", ignore_errors=True)
+        shutil.copytree(work / "before", work / "after")
+        link_tree(held, daily_landing, lambda relative: True)
+        run = pipeline(daily_landing, work / "after", args, as_of=END, fresh=False)
+        runs.append(run)
+        print(f"  [{attempt}/{args.repeat}] increment {run.seconds:7.2f} s  "
+              f"peak {gb(run.peak_rss)}  load ≤ {run.load_max:.2f}  "
+              + "  ".join(f"{k} {v:.1f}" for k, v in run.stages.items()), flush=True)  # fmt: skip
+        for path in held.rglob("*"):
+            if path.is_file():
+                (daily_landing / path.relative_to(held)).unlink()
+    floor_db = work / "floor.duckdb"
+    floor_run = floor(landing, floor_db, args, as_of=END)
+    problems = compare(floor_db, work / "after" / "warehouse.duckdb")
+    if problems:
+        print("\nTHE INCREMENT DIFFERS FROM THE FLOOR AS OF THE LAST DAY:")
+        print("\n".join(problems))
+        sys.exit(1)
+    print(f"  marts equal: floor as of {END} = published by the last increment", flush=True)
+    rows_new = sum(sum(1 for _ in path.open("rb")) - 1 for path in new_files)
+    return Increment(setup, runs, floor_run, rows_new)
 
 
 def compare(floor_db: Path, warehouse: Path, limit: int = 10) -> list[str]:
@@ -377,6 +445,7 @@ class SizeResult:
     landing: LandingSet
     floors: list[Run]
     pipelines: list[Run]
+    increment: Increment
 
     @property
     def rows_read(self) -> int:
@@ -406,13 +475,18 @@ class SizeResult:
             "ratio": total / floor_total,
             "load_max": max(r.load_max for r in p + f),
             "runs": len(p),
+            "increment": median([r.seconds for r in self.increment.runs]),
+            "increment_rows": self.increment.rows_new,
+            "increment_share": median([r.seconds for r in self.increment.runs]) / total,
+            "increment_peak": max(r.peak_rss for r in self.increment.runs),
         }
 
 
 HEADER = (
     "| leads | landing rows | generate s | floor s | floor SQL s | ingest s | dbt build s | validations s "
     "| publication s | other s | pipeline total s | pipeline ÷ floor | peak RSS pipeline "
-    "| peak RSS floor | rows/s pipeline | rows/s floor | max load |"
+    "| peak RSS floor | rows/s pipeline | rows/s floor | 1-day increment s "
+    "| increment ÷ full | max load |"
 )
 
 
@@ -423,7 +497,8 @@ def table_row(s: dict) -> str:
         f"| {s['ingest']:.1f} "
         f"| {s['dbt']:.1f} | {s['validations']:.1f} | {s['publication']:.1f} | {s['other']:.1f} "
         f"| {s['total']:.1f} | {s['ratio']:.1f}× | {gb(s['peak'])} | {gb(s['floor_peak'])} "
-        f"| {s['rows_per_s']:,.0f} | {s['floor_rows_per_s']:,.0f} | {s['load_max']:.2f} |"
+        f"| {s['rows_per_s']:,.0f} | {s['floor_rows_per_s']:,.0f} | {s['increment']:.1f} "
+        f"| {100 * s['increment_share']:.0f} % | {s['load_max']:.2f} |"
     )
 
 
@@ -477,6 +552,9 @@ def verdicts(s: dict) -> list[str]:
         f"- peak memory under 4 GB: {gb(s['peak'])} — {mark(s['peak'] < TARGET_PEAK_BYTES)}",
         f"- `onefunnel generate` under {TARGET_GENERATE_SECONDS:.0f} s: {s['generate']:.1f} s — "
         f"{mark(s['generate'] < TARGET_GENERATE_SECONDS)}",
+        f"- one-day increment ≤ {100 * TARGET_INCREMENT_SHARE:.0f} % of the full run: "
+        f"{s['increment']:.1f} s = {100 * s['increment_share']:.0f} % — "
+        f"{mark(s['increment_share'] <= TARGET_INCREMENT_SHARE)}",
     ]
 
 
@@ -518,6 +596,13 @@ def write_results(results: list[SizeResult], args, command: str, loads: tuple[fl
         "those five marts need (not activities or users) and builds nothing else; the pipeline "
         "also builds the core facts and the alignment marts, validates and publishes.",
         "",
+        f"Daily increment: the set without its drops dated {END} run in full as of the day "
+        f"before; then, {args.repeat} time(s) from a copy of that warehouse, the {END} drops "
+        "added and an incremental `onefunnel run` as of that day (medians). Its published "
+        "contract marts were compared with the floor's as of that day: equal. "
+        + "; ".join(f"{s['size']}: {s['increment_rows']:,} new rows" for s in summaries)
+        + ".",
+        "",
         HEADER,
         _separator(),
         *[table_row(s) for s in summaries],
@@ -532,7 +617,8 @@ def write_results(results: list[SizeResult], args, command: str, loads: tuple[fl
         "resident memory of the process and all its descendants together (dbt runs as a "
         "child), sampled every 50 ms. rows/s = landing rows read (all entities) ÷ total "
         "seconds. *generate* = wall time of `onefunnel generate` when the set was written "
-        "(cached sets keep the time of that first generation).",
+        "(cached sets keep the time of that first generation). *1-day increment* = wall time "
+        "of the incremental run; *increment ÷ full* = that ÷ *pipeline total*.",
     ]
     largest = max(summaries, key=lambda s: s["rows"])
     lines += ["", f"Targets of the issue, checked at the largest size run ({largest['size']}):", ""]
@@ -607,7 +693,8 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(problems))
                 return 1
             print("  marts equal: floor = published, all five contract marts", flush=True)
-        results.append(SizeResult(leads, landing, floors, pipelines))
+        increment = daily_increment(landing.path, work / "daily", args)
+        results.append(SizeResult(leads, landing, floors, pipelines, increment))
         shutil.rmtree(work, ignore_errors=True)
     print_table(results)
     if not args.no_results:

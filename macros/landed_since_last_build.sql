@@ -27,20 +27,22 @@
         unique_key=key_column,
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook="{{ drop_records_gone_from_raw('" ~ key_column ~ "', source('"
-            ~ source_name ~ "', '" ~ table_name ~ "')) }}",
+        post_hook="{{ drop_records_gone_from_raw(source('" ~ source_name ~ "', '"
+            ~ table_name ~ "')) }}",
     ) }}
 {%- endmacro %}
 
 {#- A record whose every version left the landing files (a removed or rewritten file, which
-    makes ingestion reload the entity) leaves staging too: an incremental update alone only
-    replaces the keys it reads. -#}
-{% macro drop_records_gone_from_raw(key_column, landed_relation) -%}
+    makes ingestion reload the entity) leaves staging too. A reload gives every raw row of the
+    entity the new load time, and the incremental update re-stages every record still there,
+    so a staged row older than the oldest raw row is one no landing file holds any more.
+    Appending never removes raw rows, so then nothing is older and nothing goes. -#}
+{% macro drop_records_gone_from_raw(landed_relation) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where not exists (
-        select 1 from {{ landed_relation }} as landed
-        where trim(landed.{{ key_column }}) = {{ this.identifier }}.{{ key_column }}
+    where _loaded_at < coalesce(
+        (select min(_loaded_at) from {{ landed_relation }}),
+        cast('9999-12-31' as {{ dbt.type_timestamp() }})
     )
     {%- endif -%}
 {%- endmacro %}
