@@ -516,8 +516,9 @@ def load_entity(
         con.execute("delete from raw.quarantine where entity = ?", [entity.path])
         con.execute("delete from raw.landing_files where entity = ?", [entity.path])
         load = EntityLoad(
-            entity.path, FULL, "no landing file", 0, 0, 0, 0, 0, 0, 0, 0,
-            time.perf_counter() - started,
+            entity.path, FULL, "no landing file", files_read=0, files=0, rows_read=0,
+            rows_staged=0, rows_quarantined=0, rows_replaced=0, records=0,
+            seconds=time.perf_counter() - started,
         )  # fmt: skip
         _record(con, entity, load, loaded_at)
         return load
