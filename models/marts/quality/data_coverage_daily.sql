@@ -45,8 +45,8 @@ spend_matched as (
         {#- Two `in` subqueries rather than one correlated `exists` with an `or`: Spark 4's
             optimizer fails on the latter (PushProjectionThroughUnion) when its input is a union. -#}
         case
-            when lower(trim(ad_spend.campaign_id)) in (select campaign from lead_campaigns)
-                or lower(trim(ad_spend.campaign_name)) in (select campaign from lead_campaigns)
+            when lower(trim(ad_spend.campaign_id)) in (select lead_campaigns.campaign from lead_campaigns)
+                or lower(trim(ad_spend.campaign_name)) in (select lead_campaigns.campaign from lead_campaigns)
                 then ad_spend.spend_base
             else cast(0 as {{ type_money() }})
         end as matched_spend_base
