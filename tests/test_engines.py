@@ -1,6 +1,7 @@
 """The models on other engines: the comparison helpers, the limits another engine puts on the
 project, and (with a PostgreSQL server, `scripts/test-engines.sh postgres`) the whole
-landing set of test_marts.py built there and compared with DuckDB."""
+landing set of test_marts.py built there and compared with DuckDB. The Spark pieces are tested
+here without Spark; the lane itself runs from `scripts/test-engines.sh spark`."""
 
 import os
 from datetime import date, datetime
