@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Builds the models on another engine and checks that its marts equal DuckDB's, row for row.
-#   scripts/test-engines.sh postgres
+#   scripts/test-engines.sh postgres|spark
+# Both run `python -m orchestration.lib.engines <engine>`: the hand-computed landing set of
+# tests/test_marts.py through the DuckDB pipeline, its raw tables loaded into the other engine,
+# `dbt seed` + `dbt build --target <engine>`, every table compared.
 # postgres: starts a throwaway PostgreSQL 15 cluster on 127.0.0.1 (a free port, a temporary
-# folder, removed on exit), then runs `python -m orchestration.lib.engines postgres`: the
-# hand-computed landing set of tests/test_marts.py through the DuckDB pipeline, its raw tables
-# copied into PostgreSQL, `dbt seed` + `dbt build --target postgres`, every mart compared.
-# Needs the project's .venv with the postgres extra (created here when missing) and, when the
-# PostgreSQL binaries are missing, root to install them from the Debian packages.
+# folder, removed on exit). Needs the project's .venv with the postgres extra (created here
+# when missing) and, when the PostgreSQL binaries are missing, root to install them from the
+# Debian packages.
+# spark: a local Spark inside the processes of the check (dbt-spark's `session` method), its
+# warehouse and metastore in a temporary folder, removed on exit. Needs the spark extra (installed here when
+# missing) and Java 17 or later; without `java`, root installs Debian's openjdk-17-jre-headless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=${1:-}
 case "$engine" in
-    postgres) ;;
+    postgres | spark) ;;
     *)
-        echo "usage: scripts/test-engines.sh postgres" >&2
+        echo "usage: scripts/test-engines.sh postgres|spark" >&2
         exit 2
         ;;
 esac
@@ -22,6 +26,30 @@ python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
+
+if [ "$engine" = spark ]; then
+    if ! command -v java >/dev/null 2>&1; then
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "Java is not installed: run as root, or apt-get install openjdk-17-jre-headless" >&2
+            exit 1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+    fi
+    # `java -version` prints e.g. `openjdk version "17.0.15" 2025-04-15` (or "1.8.0_392").
+    java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\)[.".].*/\1/p' | head -n 1)
+    if [ -z "$java_major" ] || [ "$java_major" -lt 17 ]; then
+        echo "Spark 4 needs Java 17 or later; found: $(java -version 2>&1 | head -n 1)" >&2
+        exit 1
+    fi
+    if ! .venv/bin/python -c 'import dbt.adapters.spark, pyspark' 2>/dev/null; then
+        .venv/bin/python -m pip install --quiet -e '.[dev,spark]'
+    fi
+    # Spark picks the address of the host name, which a fresh machine may not resolve.
+    export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}
+    exec .venv/bin/python -m orchestration.lib.engines spark
+fi
+
 if ! .venv/bin/python -c 'import dbt.adapters.postgres' 2>/dev/null; then
     .venv/bin/python -m pip install --quiet -e '.[dev,postgres]'
 fi

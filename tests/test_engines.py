@@ -1,16 +1,17 @@
 """The models on other engines: the comparison helpers, the limits another engine puts on the
 project, and (with a PostgreSQL server, `scripts/test-engines.sh postgres`) the whole
-landing set of test_marts.py built there and compared with DuckDB."""
+landing set of test_marts.py built there and compared with DuckDB. The Spark pieces are tested
+here without Spark; the lane itself runs from `scripts/test-engines.sh spark`."""
 
 import os
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 import yaml
 
-from orchestration.lib.engines import compare, postgres
+from orchestration.lib.engines import compare, postgres, spark
 from orchestration.lib.paths import PROJECT_DIR
 
 # PostgreSQL truncates nothing: dbt refuses a relation name over 63 characters, and a dbt
@@ -80,6 +81,79 @@ def test_postgres_connection_reads_the_profiles_variables():
     assert postgres.postgres_type("VARCHAR") == "text"
     with pytest.raises(ValueError, match="STRUCT"):
         postgres.postgres_type("STRUCT(a INTEGER)")
+
+
+def test_spark_session_opens_the_warehouse_and_metastore_of_the_profile():
+    settings = spark.session_settings({"ONEFUNNEL_SPARK_DIR": "/srv/spark"})
+    assert settings["spark.sql.warehouse.dir"] == "/srv/spark/warehouse"
+    assert settings["spark.hadoop.javax.jdo.option.ConnectionURL"] == (
+        "jdbc:derby:;databaseName=/srv/spark/metastore_db;create=true"
+    )
+    assert settings["spark.sql.session.timeZone"] == "UTC"
+    # dbt-spark forces ANSI mode off; the loader and the comparison read the same way
+    assert settings["spark.sql.ansi.enabled"] == "false"
+
+
+class _FakeField:
+    def __init__(self, name: str, type_name: str):
+        self.name = name
+        self.dataType = self
+        self._type_name = type_name
+
+    def typeName(self) -> str:
+        return self._type_name
+
+
+class _FakeFrame:
+    """The few DataFrame calls spark_fetch makes, recording the select it is given."""
+
+    def __init__(self, fields: list[_FakeField], rows: list[tuple]):
+        self.schema = self
+        self.fields = fields
+        self.columns = [f.name for f in fields]
+        self.rows = rows
+        self.selected: list[str] = []
+
+    def selectExpr(self, *expressions: str) -> "_FakeFrame":
+        self.selected = list(expressions)
+        return self
+
+    def collect(self) -> list[tuple]:
+        return self.rows
+
+
+def test_spark_fetch_reads_timestamps_as_naive_utc_and_compares_by_value():
+    frame = _FakeFrame(
+        [_FakeField("paid_at", "timestamp"), _FakeField("revenue", "decimal")],
+        [(datetime(2026, 3, 6, 9, 0), D("660.000000"))],
+    )
+
+    class FakeSession:
+        def table(self, name: str) -> _FakeFrame:
+            assert name == "`marts`.`t`"
+            return frame
+
+    columns, rows = compare.spark_fetch(FakeSession())("marts", "t")
+    assert frame.selected == ["cast(`paid_at` as timestamp_ntz) as `paid_at`", "`revenue`"]
+    result = compare.compare_rows(
+        "marts",
+        "t",
+        ["paid_at", "revenue"],
+        [(datetime(2026, 3, 6, 9, 0), D("660.00"))],
+        columns,
+        rows,
+    )
+    assert result.equal, result.problems
+
+
+def test_engine_check_takes_postgres_or_spark(capsys):
+    from orchestration.lib.engines.check import main
+
+    with pytest.raises(SystemExit):
+        main(["duckdb"])
+    error = capsys.readouterr().err
+    assert "invalid choice: 'duckdb'" in error
+    assert "postgres" in error and "spark" in error
 
 
 @pytest.mark.slow

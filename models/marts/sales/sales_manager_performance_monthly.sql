@@ -142,7 +142,7 @@ top_lost_reasons as (
     select
         month,
         manager_id,
-        {{ dbt.listagg('lost_reason', "', '", 'order by reason_rank') }} as top_lost_reasons
+        {{ listagg_ordered('lost_reason', "', '", 'reason_rank') }} as top_lost_reasons
 
     from lost_reasons_ranked
     where reason_rank <= 3
