@@ -372,7 +372,8 @@ def daily_increment(landing: Path, work: Path, args) -> Increment:
     runs = []
     for attempt in range(1, args.repeat + 1):
         shutil.rmtree(work / "after", ignore_errors=True)
-        shutil.copytree(work / "before", work / "after")
+        # symlinks as symlinks: the published Parquet set is a link publication replaces
+        shutil.copytree(work / "before", work / "after", symlinks=True)
         link_tree(held, daily_landing, lambda relative: True)
         run = pipeline(daily_landing, work / "after", args, as_of=END, fresh=False)
         runs.append(run)
