@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,14 +91,12 @@ def read_frame(con: duckdb.DuckDBPyConnection, validation: Validation, settings:
     return con.execute(validation.frame_sql(settings)).df()
 
 
-def runtime_parameters(con: duckdb.DuckDBPyConnection, settings: Settings, bounds: Bounds):
-    """Suite parameters: the bounds, and value lists the project's seeds define."""
-    channels = [
-        r[0] for r in con.execute("select distinct channel from seeds.channel_map").fetchall()
-    ]
-    stages = [
-        r[0] for r in con.execute("select distinct crm_stage from seeds.crm_stage_map").fetchall()
-    ]
+def runtime_parameters(fetch: Callable[[str], list[tuple]], settings: Settings, bounds: Bounds):
+    """Suite parameters: the bounds, and value lists the project's seeds define; `fetch` runs a
+    query on the warehouse being validated."""
+    seeds = settings.candidate_schema("seeds")
+    channels = [r[0] for r in fetch(f"select distinct channel from {seeds}.channel_map")]
+    stages = [r[0] for r in fetch(f"select distinct crm_stage from {seeds}.crm_stage_map")]
     return {
         **bounds.parameters(settings),
         # a lead whose utm fields match no row of the map is `other`; without any, `direct`
@@ -152,7 +151,11 @@ def _failures(result, validation: Validation, split_value: str | None) -> Failur
     return Failure(_expectation_label(result), severity, int(count), keys[:EXAMPLES])
 
 
-def _outcomes(validation, checkpoint_result, frame: pd.DataFrame) -> list[Outcome]:
+def checkpoint_outcomes(
+    validation: Validation, checkpoint_result, rows_checked: int, split_values: list[str]
+) -> list[Outcome]:
+    """The outcomes of one checkpoint run over a frame of `rows_checked` rows; `split_values`
+    are the frame's values of `validation.split_by`, one outcome each."""
     now = datetime.now(UTC)
     results = [
         expectation_result
@@ -162,10 +165,12 @@ def _outcomes(validation, checkpoint_result, frame: pd.DataFrame) -> list[Outcom
     if validation.split_by is None:
         failures = [f for r in results if (f := _failures(r, validation, None))]
         return [
-            Outcome(validation, validation.asset, validation.check_name, failures, len(frame), now)
+            Outcome(
+                validation, validation.asset, validation.check_name, failures, rows_checked, now
+            )
         ]
     outcomes = []
-    for value in frame[validation.split_by].tolist():
+    for value in split_values:
         failures = [f for r in results if (f := _failures(r, validation, value))]
         asset = tuple(value.split("/"))
         outcomes.append(Outcome(validation, asset, validation.check_name, failures, 1, now))
@@ -183,7 +188,7 @@ def run_validations(
     bounds = bounds or Bounds.from_environment()
     context = open_context(settings.validation_results, settings.data_docs)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        parameters = runtime_parameters(con, settings, bounds)
+        parameters = runtime_parameters(lambda sql: con.execute(sql).fetchall(), settings, bounds)
         frames = {v.name: read_frame(con, v, settings) for v in validations}
     outcomes = []
     for validation in validations:
@@ -197,7 +202,8 @@ def validate_frame(context, validation: Validation, frame: pd.DataFrame, paramet
     result = checkpoint.run(
         batch_parameters={"dataframe": frame}, expectation_parameters=parameters
     )
-    return _outcomes(validation, result, frame)
+    split_values = frame[validation.split_by].tolist() if validation.split_by else []
+    return checkpoint_outcomes(validation, result, len(frame), split_values)
 
 
 def data_docs_index(settings: Settings) -> Path:
