@@ -42,13 +42,17 @@ spend_matched as (
     select
         ad_spend.spend_date,
         ad_spend.spend_base,
+        -- uncorrelated `in` lists: PostgreSQL hashes each once, where a correlated `exists`
+        -- with an `or` re-read every lead for each spend row
         case
-            when exists (
-                    select 1
-                    from lead_campaigns
-                    where lead_campaigns.campaign = lower(trim(ad_spend.campaign_id))
-                        or lead_campaigns.campaign = lower(trim(ad_spend.campaign_name))
-                ) then ad_spend.spend_base
+            when
+                lower(trim(ad_spend.campaign_id)) in (
+                    select lead_campaigns.campaign from lead_campaigns
+                )
+                or lower(trim(ad_spend.campaign_name)) in (
+                    select lead_campaigns.campaign from lead_campaigns
+                )
+                then ad_spend.spend_base
             else cast(0 as {{ type_money() }})
         end as matched_spend_base
 

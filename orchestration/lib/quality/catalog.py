@@ -359,19 +359,22 @@ def _revenue_reconciliation_sql(settings: Settings) -> str:
 
 def _rate_of_paid_date(settings: Settings) -> str:
     """Join each payment to the rate of its day or the latest earlier one: DuckDB's as-of join,
-    elsewhere a lateral lookup of that rate (same rows; (rate_date, currency) is the key)."""
+    elsewhere a join on the range each rate applies to (same rows; (rate_date, currency) is
+    the key), which reads the rates once rather than once per payment."""
     rates = _table(settings, "staging.stg_finance__fx_rates")
     if settings.target == "duckdb":
         return f"""asof left join {rates} as rates
                 on rates.currency = payments.currency
                 and rates.rate_date <= payments.paid_date"""
-    return f"""left join lateral (
-                select latest.rate_to_base from {rates} as latest
-                where latest.currency = payments.currency
-                    and latest.rate_date <= payments.paid_date
-                order by latest.rate_date desc
-                limit 1
-            ) as rates on true"""
+    return f"""left join (
+                select currency, rate_date, rate_to_base,
+                    lead(rate_date) over (partition by currency order by rate_date)
+                        as next_rate_date
+                from {rates}
+            ) as rates
+                on rates.currency = payments.currency
+                and rates.rate_date <= payments.paid_date
+                and (rates.next_rate_date is null or payments.paid_date < rates.next_rate_date)"""
 
 
 def _revenue_reconciliation_expectations() -> list:
