@@ -242,7 +242,7 @@ def _rollback(settings: Settings) -> int:
     print(
         f"rolled back {target.published_location(settings)}\n  now:   {describe_publication(after)}\n  was:   {describe_publication(before)}"
     )
-    replaced = settings.previous if settings.target == "duckdb" else "the *_previous schemas"
+    replaced = target.previous_location(settings)
     print(f"  (the replaced set is now {replaced}; roll back again to restore it)")
     return 0
 

@@ -92,6 +92,9 @@ class Target(Protocol):
 
     def published_location(self, settings: Settings) -> str: ...
 
+    def previous_location(self, settings: Settings) -> str:
+        """Where the set the last publication replaced is kept for rollback."""
+
 
 def target_spec(name: str) -> TargetSpec:
     try:

@@ -41,5 +41,8 @@ class DuckdbTarget:
     def published_location(self, settings: Settings) -> str:
         return str(settings.warehouse)
 
+    def previous_location(self, settings: Settings) -> str:
+        return str(settings.previous)
+
 
 TARGET = DuckdbTarget()

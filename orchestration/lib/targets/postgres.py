@@ -219,6 +219,10 @@ class PostgresTarget:
     def published_location(self, settings: Settings) -> str:
         return f"{describe_server()}, schemas {', '.join(PUBLISHED_SCHEMAS)}"
 
+    def previous_location(self, settings: Settings) -> str:
+        previous = ", ".join(s + PREVIOUS_SUFFIX for s in SWAPPED_SCHEMAS)
+        return f"{describe_server()}, schemas {previous}"
+
 
 def _in_schema(ddl: str, schema: str) -> str:
     """The DuckDB target's `audit.` DDL for the schema the candidate's audit is built in."""
