@@ -70,6 +70,13 @@ def _connect():
         ) from exc
 
 
+def ensure_bi_role(cursor) -> None:
+    """The marts' dbt grants name the BI role: without it no mart builds."""
+    cursor.execute("select 1 from pg_roles where rolname = %s", [bi_role()])
+    if cursor.fetchone() is None:
+        cursor.execute(f"create role {pg.quote_ident(bi_role())} nologin")
+
+
 def _schema_exists(cursor, schema: str) -> bool:
     cursor.execute("select 1 from pg_namespace where nspname = %s", [schema])
     return cursor.fetchone() is not None
@@ -84,18 +91,15 @@ class PostgresTarget:
         """Reach the server; make sure `raw` and the BI role the marts' grants name exist."""
         import psycopg2
 
-        role = bi_role()
         with closing(_connect()) as connection, connection, connection.cursor() as cursor:
             cursor.execute(f"create schema if not exists {pg.RAW_SCHEMA}")
-            cursor.execute("select 1 from pg_roles where rolname = %s", [role])
-            if cursor.fetchone() is None:
-                try:
-                    cursor.execute(f"create role {pg.quote_ident(role)} nologin")
-                except psycopg2.Error as exc:
-                    raise TargetUnavailable(
-                        f"target postgres: the BI role {role} ({BI_ROLE_VARIABLE}) does not "
-                        f"exist and cannot be created: {str(exc).strip()}"
-                    ) from exc
+            try:
+                ensure_bi_role(cursor)
+            except psycopg2.Error as exc:
+                raise TargetUnavailable(
+                    f"target postgres: the BI role {bi_role()} ({BI_ROLE_VARIABLE}) does not "
+                    f"exist and cannot be created: {str(exc).strip()}"
+                ) from exc
 
     @contextmanager
     def land(self, settings: Settings) -> Iterator[LandEntity]:
