@@ -14,6 +14,7 @@ from orchestration.lib.publication import PublicationError
 from orchestration.lib.quality.runner import data_docs_index
 from orchestration.lib.run_lock import RunLockedError
 from orchestration.lib.settings import Settings, SettingsError, parse_as_of
+from orchestration.lib.targets import TARGETS, TargetUnavailable, load_target
 
 DEMO_DIR = Path("data")
 # exit status of a run that found another run writing the same warehouse
@@ -25,6 +26,8 @@ RUN_EXAMPLES = """examples:
   onefunnel run --landing data/landing --warehouse data/warehouse.duckdb
   onefunnel run --landing exports/ --warehouse wh.duckdb --timezone Europe/Moscow --as-of 2026-10-31
   ONEFUNNEL_LANDING=exports/ ONEFUNNEL_WAREHOUSE=wh.duckdb onefunnel run
+  ONEFUNNEL_PG_HOST=db.internal ONEFUNNEL_PG_DBNAME=onefunnel onefunnel run --target postgres \\
+      --landing exports/ --warehouse work/wh.duckdb
 """
 GENERATE_EXAMPLES = """examples:
   onefunnel generate --out data/landing
@@ -48,6 +51,14 @@ def _settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _target_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        help=f"where dbt builds and the marts are published: {', '.join(TARGETS)} "
+        "(env ONEFUNNEL_TARGET; duckdb). PostgreSQL's connection comes from ONEFUNNEL_PG_*",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onefunnel",
@@ -67,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", type=Path, help="landing directory (env ONEFUNNEL_LANDING)")
     run.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
     _settings_arguments(run)
+    _target_argument(run)
     run.add_argument(
         "--full-refresh",
         action="store_true",
@@ -106,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rollback.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
+    _target_argument(rollback)
 
     importer = commands.add_parser(
         "import",
@@ -156,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--landing", type=Path, help="landing directory (env ONEFUNNEL_LANDING)")
     ui.add_argument("--warehouse", type=Path, help="DuckDB file (env ONEFUNNEL_WAREHOUSE)")
     _settings_arguments(ui)
+    _target_argument(ui)
     ui.add_argument("--port", type=int, default=3000, help="port on 127.0.0.1 (3000)")
 
     demo = commands.add_parser(
@@ -183,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                 timezone=args.timezone,
                 base_currency=args.base_currency,
                 as_of=args.as_of,
+                target=args.target,
             )
             progress = sys.stderr.isatty() if args.progress is None else args.progress
             return _run(settings, progress=progress, full_refresh=args.full_refresh)
@@ -191,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "docs":
             return _docs(Settings.resolve(warehouse=args.warehouse), args.port, args.no_serve)
         if args.command == "rollback":
-            return _rollback(Settings.resolve(warehouse=args.warehouse))
+            return _rollback(Settings.resolve(warehouse=args.warehouse, target=args.target))
         if args.command == "ui":
             settings = Settings.resolve(
                 landing=args.landing,
@@ -199,10 +214,18 @@ def main(argv: list[str] | None = None) -> int:
                 timezone=args.timezone,
                 base_currency=args.base_currency,
                 as_of=args.as_of,
+                target=args.target,
             )
             return _ui(settings, args.port)
         return _demo(args.leads, args.seed)
-    except (SettingsError, PublicationError, OlistError, DocsError, RunLockedError) as exc:
+    except (
+        SettingsError,
+        TargetUnavailable,
+        PublicationError,
+        OlistError,
+        DocsError,
+        RunLockedError,
+    ) as exc:
         print(f"onefunnel: {exc}", file=sys.stderr)
         return BUSY if isinstance(exc, RunLockedError) else 2
 
@@ -217,17 +240,18 @@ def describe_publication(publication: dict | None) -> str:
 
 
 def _rollback(settings: Settings) -> int:
-    from orchestration.lib.publication import read_publication, rollback
     from orchestration.lib.run_lock import run_lock
 
+    target = load_target(settings.target)
     with run_lock(settings.warehouse, "rollback"):
-        before = read_publication(settings.warehouse)
-        rollback(settings.warehouse, settings.previous)
-        after = read_publication(settings.warehouse)
+        before = target.read_publication(settings)
+        target.rollback(settings)
+        after = target.read_publication(settings)
     print(
-        f"rolled back {settings.warehouse}\n  now:   {describe_publication(after)}\n  was:   {describe_publication(before)}"
+        f"rolled back {target.published_location(settings)}\n  now:   {describe_publication(after)}\n  was:   {describe_publication(before)}"
     )
-    print(f"  (the replaced set is now {settings.previous}; roll back again to restore it)")
+    replaced = target.previous_location(settings)
+    print(f"  (the replaced set is now {replaced}; roll back again to restore it)")
     return 0
 
 
@@ -310,6 +334,8 @@ def _run(settings: Settings, progress: bool = False, full_refresh: bool = False)
     from orchestration.lib.run_lock import run_lock
     from orchestration.pipeline import run_pipeline
 
+    # a target that cannot be reached fails here, with the reason, not as a step of the graph
+    load_target(settings.target).prepare(settings)
     started = time.perf_counter()
     try:
         with run_lock(settings.warehouse, "onefunnel run"):
@@ -357,12 +383,13 @@ def format_report(report, total_seconds: float) -> str:
         lines += [f"  warning  {describe_check(c)}" for c in report.warnings]
         lines += [f"  FAILED   {describe_check(c)}" for c in report.failed_checks]
     if report.succeeded:
-        lines.append(f"\npublished {s.warehouse}")
+        lines.append(f"\npublished {load_target(s.target).published_location(s)}")
         if report.report is not None:
             lines.append(f"report    {report.report}")
         lines += [f"  not done: {failure}" for failure in report.failures]
     else:
-        lines.append(f"\nFAILED — nothing published; {s.warehouse} is unchanged")
+        published = load_target(s.target).published_location(s)
+        lines.append(f"\nFAILED — nothing published; {published} is unchanged")
         lines += [f"  {failure}" for failure in report.failures]
     return "\n".join(lines)
 

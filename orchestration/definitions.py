@@ -13,6 +13,7 @@ from orchestration.defs.reporting.assets import alignment_report
 from orchestration.defs.resources import PipelineSettings
 from orchestration.defs.schedules import daily_pipeline, daily_schedule
 from orchestration.lib.settings import Settings
+from orchestration.lib.targets import load_target
 
 
 def build_definitions(settings: Settings, full_refresh: bool = False) -> dg.Definitions:
@@ -22,7 +23,7 @@ def build_definitions(settings: Settings, full_refresh: bool = False) -> dg.Defi
             dbt_staging,
             dbt_models,
             published_warehouse,
-            alignment_report,
+            *([alignment_report] if load_target(settings.target).writes_report else []),
         ],
         asset_checks=quality_checks,
         jobs=[daily_pipeline],

@@ -5,12 +5,15 @@
 # tests/test_marts.py through the DuckDB pipeline, its raw tables loaded into the other engine,
 # `dbt seed` + `dbt build --target <engine>`, every table compared.
 # postgres: starts a throwaway PostgreSQL 15 cluster on 127.0.0.1 (a free port, a temporary
-# folder, removed on exit). Needs the project's .venv with the postgres extra (created here
-# when missing) and, when the PostgreSQL binaries are missing, root to install them from the
-# Debian packages.
+# folder, removed on exit), then runs the check above; then the pytest tests of
+# `onefunnel run --target postgres` (tests/test_postgres_target.py) against the same server,
+# which must run: a skipped test fails the script. Needs the project's .venv with the postgres
+# extra (created here when missing) and, when the PostgreSQL binaries are missing, root to
+# install them from the Debian packages.
 # spark: a local Spark inside the processes of the check (dbt-spark's `session` method), its
-# warehouse and metastore in a temporary folder, removed on exit. Needs the spark extra (installed here when
-# missing) and Java 17 or later; without `java`, root installs Debian's openjdk-17-jre-headless.
+# warehouse and metastore in a temporary folder, removed on exit. Needs the spark extra
+# (installed here when missing) and Java 17 or later; without `java`, root installs Debian's
+# openjdk-17-jre-headless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=${1:-}
@@ -99,3 +102,17 @@ port=$(.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0
 export ONEFUNNEL_PG_HOST=127.0.0.1 ONEFUNNEL_PG_PORT=$port ONEFUNNEL_PG_USER=postgres
 export ONEFUNNEL_PG_PASSWORD="" ONEFUNNEL_PG_DBNAME=onefunnel
 .venv/bin/python -m orchestration.lib.engines postgres
+
+# The server is set now: a test that still skips would pass CI without having run.
+.venv/bin/python -m pytest -q -rs -p no:cacheprovider tests/test_postgres_target.py \
+    --junitxml="$cluster/postgres-target.xml"
+.venv/bin/python - "$cluster/postgres-target.xml" <<'PY'
+import sys
+import xml.etree.ElementTree as ElementTree
+
+suites = ElementTree.parse(sys.argv[1]).getroot().iter("testsuite")
+counts = [(int(s.get("tests", 0)), int(s.get("skipped", 0))) for s in suites]
+ran, skipped = sum(c[0] for c in counts), sum(c[1] for c in counts)
+if ran == 0 or skipped:
+    sys.exit(f"tests/test_postgres_target.py: {skipped} of {ran} tests skipped on PostgreSQL")
+PY

@@ -11,6 +11,7 @@ import dagster as dg
 from orchestration.lib.publication import set_aside_unreadable_candidate
 from orchestration.lib.run_lock import RunLockedError, run_lock
 from orchestration.lib.settings import Settings
+from orchestration.lib.targets import TargetUnavailable, load_target
 
 
 class PipelineSettings(dg.ConfigurableResource):
@@ -24,6 +25,7 @@ class PipelineSettings(dg.ConfigurableResource):
     # Read every landing file again and rebuild every incremental table, instead of loading
     # only new files and updating the tables by key.
     full_refresh: bool = False
+    target: str = "duckdb"
 
     @classmethod
     def from_settings(cls, settings: Settings, full_refresh: bool = False) -> PipelineSettings:
@@ -34,6 +36,7 @@ class PipelineSettings(dg.ConfigurableResource):
             timezone=settings.timezone,
             base_currency=settings.base_currency,
             as_of=settings.as_of.isoformat() if settings.as_of else None,
+            target=settings.target,
         )
 
     @contextmanager
@@ -50,8 +53,9 @@ class PipelineSettings(dg.ConfigurableResource):
                         f"the candidate left by an interrupted run could not be opened; "
                         f"moved it to {damaged} and building a new one"
                     )
+                load_target(settings.target).prepare(settings)
                 yield self
-        except RunLockedError as exc:
+        except (RunLockedError, TargetUnavailable) as exc:
             raise dg.Failure(description=str(exc)) from exc
 
     def resolved(self) -> Settings:
@@ -61,4 +65,5 @@ class PipelineSettings(dg.ConfigurableResource):
             timezone=self.timezone,
             base_currency=self.base_currency,
             as_of=date.fromisoformat(self.as_of) if self.as_of else None,
+            target=self.target,
         )

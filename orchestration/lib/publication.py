@@ -49,6 +49,19 @@ class PublicationRecord:
     landing: str
 
 
+def publication_row(record: PublicationRecord, tables: list[str]) -> list:
+    """The values of the one row of `audit.publication` (PUBLICATION_DDL's columns)."""
+    return [
+        record.run_id,
+        datetime.now(UTC).replace(tzinfo=None),
+        record.as_of,
+        record.timezone,
+        record.base_currency,
+        record.landing,
+        json.dumps(tables),
+    ]
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -112,15 +125,7 @@ def publish(
             con.execute(PUBLICATION_DDL)
             con.execute(
                 "insert into audit.publication values (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    record.run_id,
-                    datetime.now(UTC).replace(tzinfo=None),
-                    record.as_of,
-                    record.timezone,
-                    record.base_currency,
-                    record.landing,
-                    json.dumps(tables),
-                ],
+                publication_row(record, tables),
             )
             _write_check_results(con, check_results)
             con.execute("checkpoint")

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from orchestration.lib.targets import DEFAULT_TARGET, TARGETS
+
 ENV_PREFIX = "ONEFUNNEL_"
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
@@ -26,8 +28,15 @@ class Settings:
     base_currency: str = "USD"
     # None means "today in `timezone`", decided when a run starts, not when code loads.
     as_of: date | None = None
+    # where dbt builds and publication publishes (orchestration.lib.targets)
+    target: str = DEFAULT_TARGET
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "target", self.target.strip().lower())
+        if self.target not in TARGETS:
+            raise SettingsError(
+                f"target: unknown target {self.target!r} (one of {', '.join(TARGETS)})"
+            )
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -43,7 +52,7 @@ class Settings:
         """Flags win over the environment, the environment over the defaults."""
         environ = os.environ if environ is None else environ
         values: dict = {}
-        for name in ("landing", "warehouse", "timezone", "base_currency", "as_of"):
+        for name in ("landing", "warehouse", "timezone", "base_currency", "as_of", "target"):
             value = flags.get(name)
             if value is None:
                 value = environ.get(ENV_PREFIX + name.upper()) or None
@@ -71,6 +80,13 @@ class Settings:
     @property
     def validation_results(self) -> Path:
         return self._beside_warehouse(".validations")
+
+    def candidate_schema(self, schema: str) -> str:
+        """Where this run's dbt builds `schema` (`marts` → `marts_candidate` on PostgreSQL);
+        `raw`, written by ingestion, keeps its name."""
+        if schema == "raw":
+            return schema
+        return schema + TARGETS[self.target].candidate_schema_suffix
 
     def _beside_warehouse(self, suffix: str) -> Path:
         stem = self.warehouse.name.removesuffix(self.warehouse.suffix)
@@ -101,6 +117,9 @@ class Settings:
             ENV_PREFIX + "TIMEZONE": self.timezone,
             ENV_PREFIX + "BASE_CURRENCY": self.base_currency,
             ENV_PREFIX + "AS_OF": self.reporting_date().isoformat(),
+            # profiles.yml picks its output by the target, generate_schema_name the suffix
+            ENV_PREFIX + "TARGET": self.target,
+            ENV_PREFIX + "SCHEMA_SUFFIX": TARGETS[self.target].candidate_schema_suffix,
         }
 
 

@@ -42,11 +42,17 @@ spend_matched as (
     select
         ad_spend.spend_date,
         ad_spend.spend_base,
-        {#- Two `in` subqueries rather than one correlated `exists` with an `or`: Spark 4's
-            optimizer fails on the latter (PushProjectionThroughUnion) when its input is a union. -#}
+        -- uncorrelated `in` lists: PostgreSQL hashes each once, where a correlated `exists`
+        -- with an `or` re-read every lead for each spend row, and Spark 4's optimizer fails on
+        -- that `exists` (PushProjectionThroughUnion) when its input is a union
         case
-            when lower(trim(ad_spend.campaign_id)) in (select lead_campaigns.campaign from lead_campaigns)
-                or lower(trim(ad_spend.campaign_name)) in (select lead_campaigns.campaign from lead_campaigns)
+            when
+                lower(trim(ad_spend.campaign_id)) in (
+                    select lead_campaigns.campaign from lead_campaigns
+                )
+                or lower(trim(ad_spend.campaign_name)) in (
+                    select lead_campaigns.campaign from lead_campaigns
+                )
                 then ad_spend.spend_base
             else cast(0 as {{ type_money() }})
         end as matched_spend_base

@@ -18,8 +18,8 @@ from orchestration.lib.quality.runner import (
     Outcome,
     data_docs_index,
     record_outcomes,
-    run_validations,
 )
+from orchestration.lib.targets import load_target
 
 # One check step per stage of the graph: a blocking check must run between the step that
 # builds its asset and the steps that read it.
@@ -102,7 +102,7 @@ def build_check_step(step: str) -> dg.AssetChecksDefinition:
     def validate(context: AssetCheckExecutionContext, settings: PipelineSettings):
         run_settings = settings.resolved()
         now = datetime.now(UTC)
-        outcomes = run_validations(run_settings.candidate, run_settings, validations)
+        outcomes = load_target(run_settings.target).run_validations(run_settings, validations)
         produced = {(o.asset, o.check_name) for o in outcomes}
         for spec in specs:
             if (tuple(spec.asset_key.path), spec.name) not in produced:

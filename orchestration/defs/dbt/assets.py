@@ -15,7 +15,12 @@ import duckdb
 from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.defs.dbt.project import dbt_cli, onefunnel_dbt_project, settings_environment
+from orchestration.defs.dbt.project import (
+    dbt_cli,
+    dbt_target_path,
+    onefunnel_dbt_project,
+    settings_environment,
+)
 from orchestration.defs.resources import PipelineSettings
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -57,7 +62,7 @@ def _dbt_build(
                         *extra_args,
                     ],
                     context=context,
-                    target_path=project.target_path,
+                    target_path=dbt_target_path(project, run_settings),
                 ).stream()
             )
         except Exception as exc:  # noqa: BLE001 — re-raised once what was built is reported
@@ -101,6 +106,9 @@ def with_table_metadata(events: list, warehouse: Path) -> Iterator:
         for node in json.loads(project.manifest_path.read_text())["nodes"].values()
         if node["resource_type"] in ("model", "seed")
     }
+    if not warehouse.exists():  # a target other than DuckDB builds elsewhere
+        yield from events
+        return
     with duckdb.connect(str(warehouse), read_only=True) as con:
         columns: dict[tuple[str, str], list[dg.TableColumn]] = {}
         for schema, table, column, data_type in con.execute(

@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.lib.paths import PROJECT_DIR
 from orchestration.lib.settings import Settings
+from orchestration.lib.targets import DEFAULT_TARGET
 
 PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
 
@@ -46,6 +47,14 @@ def onefunnel_dbt_project() -> DbtProject:
     if not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
         dbt_cli(project).cli(["--quiet", "parse"], target_path=project.target_path).wait()
     return project
+
+
+def dbt_target_path(project: DbtProject, settings: Settings) -> Path:
+    """Where dbt writes for a run: the default target's manifest is the one the definitions
+    read; another target's goes beside it, so building there never replaces it."""
+    if settings.target == DEFAULT_TARGET:
+        return project.target_path
+    return project.target_path / settings.target
 
 
 @contextmanager

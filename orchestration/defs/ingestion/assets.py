@@ -16,6 +16,7 @@ from orchestration.lib.ingestion import EntityLoad, load_entity
 from orchestration.lib.landing import IngestionError
 from orchestration.lib.paths import SEEDS_DIR
 from orchestration.lib.pii import pii_salt
+from orchestration.lib.targets import load_target
 
 
 def load_metadata(load: EntityLoad) -> dict:
@@ -60,7 +61,10 @@ def build_source_ingestion(source: str) -> dg.AssetsDefinition:
         loaded_at = datetime.now(UTC)
         salt = pii_salt(run_settings.warehouse)
         run_settings.candidate.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(run_settings.candidate)) as con:
+        with (
+            duckdb.connect(str(run_settings.candidate)) as con,
+            load_target(run_settings.target).land(run_settings) as land,
+        ):
             for e in entities:
                 try:
                     load = load_entity(
@@ -74,6 +78,7 @@ def build_source_ingestion(source: str) -> dg.AssetsDefinition:
                     )
                 except IngestionError as exc:
                     raise dg.Failure(description=f"ingestion of {e.path} failed: {exc}") from exc
+                land(con, e)
                 context.log.info(
                     f"{e.path}: {load.mode} ({load.reason}), {load.files_read} of {load.files}"
                     f" file(s) read; in raw: read {load.rows_read}, staged {load.rows_staged}, "

@@ -9,8 +9,9 @@ from dagster import AssetExecutionContext
 
 from orchestration.defs.checks.quality import blocking_check_keys, guarded_assets
 from orchestration.defs.resources import PipelineSettings
-from orchestration.lib.publication import PublicationRecord, publish
+from orchestration.lib.publication import PublicationRecord
 from orchestration.lib.quality.runner import data_docs_index, recorded_outcomes
+from orchestration.lib.targets import load_target
 
 PUBLISHED_MARTS = (
     "sql_by_handover_monthly",
@@ -75,13 +76,12 @@ def published_warehouse(context: AssetExecutionContext, settings: PipelineSettin
         base_currency=run_settings.base_currency,
         landing=str(run_settings.landing),
     )
-    tables = publish(
-        run_settings.candidate, run_settings.warehouse, run_settings.previous, record, recorded
-    )
+    target = load_target(run_settings.target)
+    tables = target.publish(run_settings, record, recorded)
     warnings = [r for r in recorded if not r["passed"]]
     return dg.MaterializeResult(
         metadata={
-            "warehouse": dg.MetadataValue.path(str(run_settings.warehouse)),
+            "warehouse": dg.MetadataValue.path(target.published_location(run_settings)),
             "previous": dg.MetadataValue.path(str(run_settings.previous)),
             "tables": dg.MetadataValue.json(tables),
             "checks_passed": sum(1 for r in recorded if r["passed"]),

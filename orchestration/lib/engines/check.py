@@ -27,6 +27,7 @@ from pathlib import Path
 
 from orchestration.lib.engines import compare, postgres, spark
 from orchestration.lib.paths import PROJECT_DIR
+from orchestration.lib.targets.postgres import ensure_bi_role
 
 FIXTURE_SETTINGS = {"timezone": "Europe/Moscow", "base_currency": "USD", "as_of": "2026-03-10"}
 BUILT_SCHEMAS = ("staging", "intermediate", "core", "marts", "seeds")
@@ -193,6 +194,7 @@ def check_postgres(
             with connection.cursor() as cursor:
                 for schema in BUILT_SCHEMAS:
                     cursor.execute(f"drop schema if exists {schema} cascade")
+                ensure_bi_role(cursor)
             connection.autocommit = False
             check.raw_rows = _timed(
                 check, "copy raw", lambda: postgres.load_raw(candidate, connection)

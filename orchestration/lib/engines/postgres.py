@@ -1,15 +1,16 @@
 """The PostgreSQL lane: a connection from the same environment the dbt profile reads, and the
-landed `raw` tables copied from a DuckDB candidate with COPY.
+landed `raw` tables streamed from a DuckDB candidate with COPY.
 
-Ingestion writes DuckDB only; until it writes PostgreSQL itself, the raw tables of a DuckDB
-run are copied over as they are (text columns plus the typed lineage columns), which is what
-the dbt models read through `source()`.
+Ingestion checks every landing row in DuckDB; `onefunnel run --target postgres` hands each
+entity's good rows on with `copy_rows` as it lands (orchestration.lib.targets.postgres), and
+the cross-engine check copies a finished DuckDB run's raw tables with `load_raw`. Tables keep
+their columns as they are (text plus the typed lineage columns), which is what the dbt models
+read through `source()`.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -62,45 +63,100 @@ def postgres_type(duckdb_type: str) -> str:
 def raw_tables(candidate: Path) -> dict[str, list[tuple[str, str]]]:
     """Each table of the candidate's raw schema with its (column, DuckDB type) in order."""
     with duckdb.connect(str(candidate), read_only=True) as con:
-        rows = con.execute(
-            "select table_name, column_name, data_type from information_schema.columns"
-            " where table_schema = ? order by table_name, ordinal_position",
-            [RAW_SCHEMA],
-        ).fetchall()
+        return raw_columns(con)
+
+
+def raw_columns(
+    con: duckdb.DuckDBPyConnection, table: str | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """(column, DuckDB type) in order for each raw table, or for `table` only."""
+    rows = con.execute(
+        "select table_name, column_name, data_type from information_schema.columns"
+        " where table_schema = ? and table_catalog = current_database()"
+        " and (? is null or table_name = ?) order by table_name, ordinal_position",
+        [RAW_SCHEMA, table, table],
+    ).fetchall()
     tables: dict[str, list[tuple[str, str]]] = {}
-    for table, column, data_type in rows:
-        tables.setdefault(table, []).append((column, data_type))
+    for name, column, data_type in rows:
+        tables.setdefault(name, []).append((column, data_type))
     return tables
 
 
-def load_raw(candidate: Path, pg_connection) -> dict[str, int]:
-    """Replace PostgreSQL's raw schema with the candidate's; return the rows copied per table.
+class CsvLines:
+    """A DuckDB result of CSV lines as the file object COPY FROM STDIN reads, a batch at a
+    time: rows stream from DuckDB to PostgreSQL without a temporary file or the whole table
+    in memory."""
 
-    Each table goes through a CSV file: DuckDB writes NULL as an empty unquoted field and an
-    empty string as `""`, which is exactly how PostgreSQL's COPY tells the two apart.
-    """
-    tables = raw_tables(candidate)
+    def __init__(self, result: duckdb.DuckDBPyConnection, batch_rows: int = 10_000) -> None:
+        self._result = result
+        self._batch_rows = batch_rows
+        self._buffer = ""
+        self._done = False
+
+    def read(self, size: int = -1) -> str:
+        while not self._done and (size < 0 or len(self._buffer) < size):
+            batch = self._result.fetchmany(self._batch_rows)
+            if not batch:
+                self._done = True
+                break
+            self._buffer += "".join(line + "\n" for (line,) in batch)
+        if size < 0:
+            size = len(self._buffer)
+        chunk, self._buffer = self._buffer[:size], self._buffer[size:]
+        return chunk
+
+
+def csv_line(columns: list[str]) -> str:
+    """A DuckDB expression rendering a row as one CSV line: every value quoted, NULL as an
+    empty unquoted field, which is how PostgreSQL's COPY tells NULL from an empty string."""
+    fields = [
+        f"coalesce('\"' || replace(cast({quote_ident(c)} as varchar), '\"', '\"\"') || '\"', '')"
+        for c in columns
+    ]
+    return " || ',' || ".join(fields)
+
+
+def copy_rows(
+    source: duckdb.DuckDBPyConnection,
+    cursor,
+    table: str,
+    columns: list[str],
+    where: str = "true",
+    parameters: list | None = None,
+) -> int:
+    """COPY the rows of raw `table` (those matching `where`) from DuckDB into PostgreSQL."""
+    name = f"{RAW_SCHEMA}.{quote_ident(table)}"
+    result = source.execute(
+        f"select {csv_line(columns)} from {name} where {where}", parameters or []
+    )
+    column_list = ", ".join(quote_ident(c) for c in columns)
+    cursor.copy_expert(
+        f"copy {name} ({column_list}) from stdin with (format csv)", CsvLines(result)
+    )
+    return cursor.rowcount
+
+
+def create_raw_table(cursor, table: str, columns: list[tuple[str, str]], replace: bool) -> None:
+    name = f"{RAW_SCHEMA}.{quote_ident(table)}"
+    if replace:
+        # the candidate's staging views read it: dbt builds them again in the same run
+        cursor.execute(f"drop table if exists {name} cascade")
+    column_list = ", ".join(f"{quote_ident(c)} {postgres_type(t)}" for c, t in columns)
+    cursor.execute(f"create table if not exists {name} ({column_list})")
+
+
+def load_raw(candidate: Path, pg_connection) -> dict[str, int]:
+    """Replace PostgreSQL's raw schema with the candidate's; return the rows copied per table."""
     copied: dict[str, int] = {}
     with (
-        tempfile.TemporaryDirectory(prefix="onefunnel-raw-") as scratch,
         duckdb.connect(str(candidate), read_only=True) as source,
         pg_connection.cursor() as cursor,
     ):
         cursor.execute(f"drop schema if exists {RAW_SCHEMA} cascade")
         cursor.execute(f"create schema {RAW_SCHEMA}")
-        for table, columns in tables.items():
-            name = f"{RAW_SCHEMA}.{quote_ident(table)}"
-            column_list = ", ".join(f"{quote_ident(c)} {postgres_type(t)}" for c, t in columns)
-            cursor.execute(f"create table {name} ({column_list})")
-            csv_file = Path(scratch) / f"{table}.csv"
-            csv_literal = "'" + str(csv_file).replace("'", "''") + "'"
-            source.execute(
-                f"copy (select * from {RAW_SCHEMA}.{quote_ident(table)}) to {csv_literal}"
-                " (header, force_quote *)"
-            )
-            with csv_file.open("r", encoding="utf-8") as f:
-                cursor.copy_expert(f"copy {name} from stdin with (format csv, header true)", f)
-            copied[table] = cursor.rowcount
+        for table, columns in raw_columns(source).items():
+            create_raw_table(cursor, table, columns, replace=True)
+            copied[table] = copy_rows(source, cursor, table, [c for c, _ in columns])
     pg_connection.commit()
     return copied
 

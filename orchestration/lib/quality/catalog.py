@@ -121,6 +121,12 @@ def _as_of(settings: Settings) -> str:
     return settings.reporting_date().isoformat()
 
 
+def _table(settings: Settings, relation: str) -> str:
+    """`schema.table` where this run's dbt built it (a candidate schema on a shared database)."""
+    schema, table = relation.split(".")
+    return f"{settings.candidate_schema(schema)}.{table}"
+
+
 def _local_date(column: str, settings: Settings) -> str:
     return f"cast(({column} at time zone 'UTC') at time zone '{_tz(settings)}' as date)"
 
@@ -129,9 +135,9 @@ def _local_date(column: str, settings: Settings) -> str:
 
 
 def _handovers_sql(settings: Settings) -> str:
-    return """
+    return f"""
         select lead_id, handover_at, created_at, segment, channel, is_implicit_handover, verdict
-        from core.fct_handovers
+        from {_table(settings, "core.fct_handovers")}
     """
 
 
@@ -158,39 +164,33 @@ def _transition_totals_sql(settings: Settings) -> str:
     # Per segment and channel over the whole history, plus one row for everything: the two
     # attributions count the same SQLs in different months, so their totals must agree with
     # each other, with the handover mart and with the handover facts.
-    return """
-        with transition as (
+    return f"""
+        with per_source as (
             select segment, channel,
                 sum(sql_count_by_creation) as by_creation,
-                sum(sql_count_by_handover) as by_handover
-            from marts.attribution_transition_monthly
-            group by all
+                sum(sql_count_by_handover) as by_handover,
+                0 as in_handover_mart,
+                0 as handed_over_leads
+            from {_table(settings, "marts.attribution_transition_monthly")}
+            group by segment, channel
+            union all
+            select segment, channel, 0, 0, sum(sql_count), 0
+            from {_table(settings, "marts.sql_by_handover_monthly")}
+            group by segment, channel
+            union all
+            select segment, channel, 0, 0, 0, count(*)
+            from {_table(settings, "core.fct_handovers")}
+            group by segment, channel
         ),
-        handover_mart as (
-            select segment, channel, sum(sql_count) as in_handover_mart
-            from marts.sql_by_handover_monthly
-            group by all
-        ),
-        facts as (
-            select segment, channel, count(*) as handed_over_leads
-            from core.fct_handovers
-            group by all
-        ),
+        -- grouping matches NULL with NULL, as the comparison of totals needs
         per_group as (
-            select
-                coalesce(t.segment, m.segment, f.segment) as segment,
-                coalesce(t.channel, m.channel, f.channel) as channel,
-                coalesce(t.by_creation, 0) as by_creation,
-                coalesce(t.by_handover, 0) as by_handover,
-                coalesce(m.in_handover_mart, 0) as in_handover_mart,
-                coalesce(f.handed_over_leads, 0) as handed_over_leads
-            from transition as t
-            full join handover_mart as m
-                on m.segment is not distinct from t.segment
-                and m.channel is not distinct from t.channel
-            full join facts as f
-                on f.segment is not distinct from coalesce(t.segment, m.segment)
-                and f.channel is not distinct from coalesce(t.channel, m.channel)
+            select segment, channel,
+                sum(by_creation) as by_creation,
+                sum(by_handover) as by_handover,
+                sum(in_handover_mart) as in_handover_mart,
+                sum(handed_over_leads) as handed_over_leads
+            from per_source
+            group by segment, channel
         )
         select segment, channel, by_creation, by_handover, in_handover_mart, handed_over_leads
         from per_group
@@ -226,12 +226,12 @@ def _transition_totals_expectations() -> list:
 
 
 def _sql_shares_sql(settings: Settings) -> str:
-    return """
+    return f"""
         select
             count(*) as sql_count,
             avg(case when is_implicit_handover then 1.0 else 0.0 end) as implicit_handover_share,
             avg(case when is_rejected then 1.0 else 0.0 end) as rejected_share
-        from core.fct_handovers
+        from {_table(settings, "core.fct_handovers")}
     """
 
 
@@ -258,7 +258,10 @@ def _sql_shares_expectations() -> list:
 
 
 def _payments_sql(settings: Settings) -> str:
-    return "select payment_id, status, payment_kind, paid_at from core.fct_payments"
+    return (
+        "select payment_id, status, payment_kind, paid_at"
+        f" from {_table(settings, 'core.fct_payments')}"
+    )
 
 
 def _payments_expectations() -> list:
@@ -273,18 +276,18 @@ def _payments_expectations() -> list:
 
 
 def _fx_coverage_sql(settings: Settings) -> str:
-    return """
+    return f"""
         select 'payment' as money_row, payment_id as row_key, currency, has_fx_rate
-        from core.fct_payments
+        from {_table(settings, "core.fct_payments")}
         where status = 'succeeded'
         union all
         select 'ad spend', ad_platform || ' ' || campaign_id || ' ' || cast(spend_date as varchar),
             currency, has_fx_rate
-        from core.fct_ad_spend_daily
+        from {_table(settings, "core.fct_ad_spend_daily")}
         union all
         select 'marketing cost', channel || ' ' || category || ' ' || cast(cost_month as varchar),
             currency, has_fx_rate
-        from core.fct_marketing_costs_monthly
+        from {_table(settings, "core.fct_marketing_costs_monthly")}
     """
 
 
@@ -310,19 +313,17 @@ def _revenue_reconciliation_sql(settings: Settings) -> str:
         with payments as (
             select p.payment_id, p.amount, p.currency, p.payment_kind,
                 {paid_date} as paid_date
-            from staging.stg_payments__payments as p
+            from {_table(settings, "staging.stg_payments__payments")} as p
             where p.status = 'succeeded' and {paid_date} <= date '{_as_of(settings)}'
         ),
         converted as (
             select
-                date_trunc('month', payments.paid_date) as month,
+                cast(date_trunc('month', payments.paid_date) as date) as month,
                 payments.payment_kind,
                 payments.amount * case when payments.currency = '{base}' then 1
                     else rates.rate_to_base end as amount_base
             from payments
-            asof left join staging.stg_finance__fx_rates as rates
-                on rates.currency = payments.currency
-                and rates.rate_date <= payments.paid_date
+            {_rate_of_paid_date(settings)}
         ),
         staged as (
             select month,
@@ -337,13 +338,13 @@ def _revenue_reconciliation_sql(settings: Settings) -> str:
         mart as (
             select month, sum(revenue) as mart_revenue, sum(payments_count) as mart_payments_count,
                 sum(refunds_amount) as mart_refunds_amount, count(*) as mart_rows
-            from marts.revenue_by_payment_monthly
+            from {_table(settings, "marts.revenue_by_payment_monthly")}
             group by month
         )
         select
             cast(coalesce(mart.month, staged.month) as date) as month,
-            cast(mart.mart_revenue as double) as mart_revenue,
-            cast(staged.staged_revenue as double) as staged_revenue,
+            cast(mart.mart_revenue as double precision) as mart_revenue,
+            cast(staged.staged_revenue as double precision) as staged_revenue,
             coalesce(mart.mart_payments_count, 0) as mart_payments_count,
             coalesce(staged.staged_payments_count, 0) as staged_payments_count,
             abs(coalesce(mart.mart_revenue, 0) - coalesce(staged.staged_revenue, 0))
@@ -354,6 +355,26 @@ def _revenue_reconciliation_sql(settings: Settings) -> str:
         full join staged on staged.month = mart.month
         order by month
     """
+
+
+def _rate_of_paid_date(settings: Settings) -> str:
+    """Join each payment to the rate of its day or the latest earlier one: DuckDB's as-of join,
+    elsewhere a join on the range each rate applies to (same rows; (rate_date, currency) is
+    the key), which reads the rates once rather than once per payment."""
+    rates = _table(settings, "staging.stg_finance__fx_rates")
+    if settings.target == "duckdb":
+        return f"""asof left join {rates} as rates
+                on rates.currency = payments.currency
+                and rates.rate_date <= payments.paid_date"""
+    return f"""left join (
+                select currency, rate_date, rate_to_base,
+                    lead(rate_date) over (partition by currency order by rate_date)
+                        as next_rate_date
+                from {rates}
+            ) as rates
+                on rates.currency = payments.currency
+                and rates.rate_date <= payments.paid_date
+                and (rates.next_rate_date is null or payments.paid_date < rates.next_rate_date)"""
 
 
 def _revenue_reconciliation_expectations() -> list:
@@ -381,7 +402,7 @@ def _revenue_shares_sql(settings: Settings) -> str:
             case when sum(revenue) > 0 then
                 coalesce(sum(revenue) filter (where channel = '{UNATTRIBUTED}'), 0) / sum(revenue)
             end as unattributed_revenue_share
-        from marts.revenue_by_payment_monthly
+        from {_table(settings, "marts.revenue_by_payment_monthly")}
     """
 
 
@@ -476,7 +497,7 @@ SOURCE_RULES = (
 def _source_sql(rules: SourceRules) -> Callable[[Settings], str]:
     def sql(settings: Settings) -> str:
         columns = ", ".join(rules.columns)
-        return f"select {columns} from staging.{rules.model}"
+        return f"select {columns} from {_table(settings, 'staging.' + rules.model)}"
 
     return sql
 
@@ -528,7 +549,8 @@ def _ingestion_sql(settings: Settings) -> str:
             replace(entity, '__', '/') as entity,
             rows_read,
             rows_staged + rows_quarantined as rows_accounted,
-            case when rows_read > 0 then rows_quarantined / rows_read else 0 end
+            case when rows_read > 0 then cast(rows_quarantined as double precision) / rows_read
+                else 0 end
                 as quarantine_share
         from raw.ingestion_log
         order by entity
@@ -572,12 +594,13 @@ def _freshness_sql(settings: Settings) -> str:
     for entity, model, column in FRESHNESS_DATES:
         day = _local_date(column, settings) if column.endswith("_at") else column
         parts.append(
-            f"select '{entity}' as entity, max({day}) as newest_date from staging.{model}"
+            f"select '{entity}' as entity, max({day}) as newest_date"
+            f" from {_table(settings, 'staging.' + model)}"
             f" where {day} <= {as_of}"
         )
     return f"""
         with newest as ({" union all ".join(parts)})
-        select entity, newest_date, date_diff('day', newest_date, {as_of}) as lag_days
+        select entity, newest_date, {as_of} - newest_date as lag_days
         from newest
         order by entity
     """

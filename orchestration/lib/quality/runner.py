@@ -156,7 +156,11 @@ def _failures(result, validation: Validation, split_value: str | None) -> Failur
     return Failure(_expectation_label(result), severity, int(count), keys[:EXAMPLES])
 
 
-def _outcomes(validation, checkpoint_result, frame: pd.DataFrame) -> list[Outcome]:
+def checkpoint_outcomes(
+    validation: Validation, checkpoint_result, rows_checked: int, split_values: list[str]
+) -> list[Outcome]:
+    """The outcomes of one checkpoint run over a frame of `rows_checked` rows; `split_values`
+    are the frame's values of `validation.split_by`, one outcome each."""
     now = datetime.now(UTC)
     results = [
         expectation_result
@@ -166,10 +170,12 @@ def _outcomes(validation, checkpoint_result, frame: pd.DataFrame) -> list[Outcom
     if validation.split_by is None:
         failures = [f for r in results if (f := _failures(r, validation, None))]
         return [
-            Outcome(validation, validation.asset, validation.check_name, failures, len(frame), now)
+            Outcome(
+                validation, validation.asset, validation.check_name, failures, rows_checked, now
+            )
         ]
     outcomes = []
-    for value in frame[validation.split_by].tolist():
+    for value in split_values:
         failures = [f for r in results if (f := _failures(r, validation, value))]
         asset = tuple(value.split("/"))
         outcomes.append(Outcome(validation, asset, validation.check_name, failures, 1, now))
@@ -201,7 +207,8 @@ def validate_frame(context, validation: Validation, frame: pd.DataFrame, paramet
     result = checkpoint.run(
         batch_parameters={"dataframe": frame}, expectation_parameters=parameters
     )
-    return _outcomes(validation, result, frame)
+    split_values = frame[validation.split_by].tolist() if validation.split_by else []
+    return checkpoint_outcomes(validation, result, len(frame), split_values)
 
 
 def data_docs_index(settings: Settings) -> Path:
