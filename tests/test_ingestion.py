@@ -201,3 +201,90 @@ def test_single_file_and_drops_are_read_in_name_order(tmp_path: Path):
         "crm/leads/2026-01-10.csv",
         "crm/leads/2026-01-11.csv",
     ]
+
+
+def lead_drop(landing: Path, day: str, *leads: tuple[str, str]) -> None:
+    write_csv(
+        landing / f"crm/leads/{day}.csv",
+        ["lead_id", "created_at", "segment"],
+        [[lead, f"{day}T09:00:00Z", segment] for lead, segment in leads],
+    )
+
+
+def raw_leads(con) -> list[tuple]:
+    return con.execute(
+        "select lead_id, segment, _landing_file, _landing_file_rank from raw.crm__leads"
+        " order by _landing_file, lead_id"
+    ).fetchall()
+
+
+def test_a_new_drop_is_appended_and_loaded_files_are_not_read_again(con, tmp_path: Path):
+    lead_drop(tmp_path, "2026-01-10", ("L1", "small"), ("L2", "bad segment"))
+    first = load_entity(con, tmp_path, entity("crm/leads"), incremental=True)
+    assert (first.mode, first.files_read, first.rows_read) == ("full", 1, 2)
+
+    again = load_entity(con, tmp_path, entity("crm/leads"), incremental=True)
+    assert (again.mode, again.files_read, again.rows_read, again.rows_staged) == (
+        "unchanged", 0, 2, 2,
+    )  # fmt: skip
+
+    lead_drop(tmp_path, "2026-01-11", ("L1", "middle"), ("L3", "enterprise"))
+    appended = load_entity(con, tmp_path, entity("crm/leads"), incremental=True)
+    assert (appended.mode, appended.files_read, appended.files) == ("appended", 1, 2)
+    assert (appended.rows_read, appended.rows_staged, appended.rows_replaced) == (4, 4, 1)
+    assert raw_leads(con) == [
+        ("L1", "small", "crm/leads/2026-01-10.csv", 1),
+        ("L2", "bad segment", "crm/leads/2026-01-10.csv", 1),
+        ("L1", "middle", "crm/leads/2026-01-11.csv", 2),
+        ("L3", "enterprise", "crm/leads/2026-01-11.csv", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("rewrite", "crm/leads/2026-01-10.csv changed since it was loaded"),
+        ("remove", "crm/leads/2026-01-10.csv was loaded before and is gone"),
+        (
+            "earlier",
+            "crm/leads/2026-01-09.csv is new but sorts before crm/leads/2026-01-11.csv, "
+            "loaded before",
+        ),
+    ],
+)
+def test_a_changed_history_reloads_the_entity(con, tmp_path: Path, change: str, reason: str):
+    lead_drop(tmp_path, "2026-01-10", ("L1", "small"))
+    lead_drop(tmp_path, "2026-01-11", ("L2", "small"))
+    load_entity(con, tmp_path, entity("crm/leads"), incremental=True)
+    if change == "rewrite":
+        lead_drop(tmp_path, "2026-01-10", ("L1", "middle"))
+    elif change == "remove":
+        (tmp_path / "crm/leads/2026-01-10.csv").unlink()
+    else:
+        lead_drop(tmp_path, "2026-01-09", ("L0", "small"))
+    load = load_entity(con, tmp_path, entity("crm/leads"), incremental=True)
+    assert (load.mode, load.reason) == ("full", reason)
+    files = {f.relative for f in discover(tmp_path, entity("crm/leads"))}
+    assert {row[2] for row in raw_leads(con)} == files
+    assert load.files_read == len(files) and load.rows_read == load.rows_staged == len(files)
+
+
+def test_an_interrupted_load_leaves_raw_as_the_last_complete_load(con, tmp_path, monkeypatch):
+    from orchestration.lib import ingestion
+
+    lead_drop(tmp_path, "2026-01-10", ("L1", "small"))
+    load_entity(con, tmp_path, entity("crm/leads"), incremental=True)
+    before = raw_leads(con)
+    lead_drop(tmp_path, "2026-01-11", ("L2", "small"))
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    # after the new rows and their quarantine are written, before the load is recorded
+    monkeypatch.setattr(ingestion, "_record", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_entity(con, tmp_path, entity("crm/leads"), incremental=True)
+    monkeypatch.undo()
+    assert raw_leads(con) == before
+    load = load_entity(con, tmp_path, entity("crm/leads"), incremental=True)
+    assert (load.mode, load.files_read, load.rows_staged) == ("appended", 1, 2)

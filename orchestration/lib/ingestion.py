@@ -528,8 +528,37 @@ def load_entity(
     plan = plan_load(
         con, entity, files, checksums, _rules_fingerprint(checks, pii_salt), incremental
     )
+    columns = _read_and_check(con, entity, plan, checks) if plan.mode != UNCHANGED else ([], [])
+    # The writes of one entity are one transaction: a run killed midway leaves raw, the
+    # quarantine and the record of loaded files as the last complete load left them, so the
+    # next run neither skips nor appends twice what this one read.
+    con.execute("begin transaction")
+    try:
+        load = _write_and_count(
+            con, entity, files, plan, checksums, checks, columns, loaded_at, pii_salt, started
+        )
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+    return load
+
+
+def _write_and_count(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    files: list[LandingFile],
+    plan: LoadPlan,
+    checksums: dict[LandingFile, str],
+    checks: list[tuple[str, str, str]],
+    columns: tuple[list[str], list[str]],
+    loaded_at: datetime,
+    pii_salt: str,
+    started: float,
+) -> EntityLoad:
+    target = f"raw.{quote_ident(entity.table)}"
     if plan.mode != UNCHANGED:
-        _load_files(con, entity, plan, checks, target, spec_columns, loaded_at, pii_salt)
+        _write_checked(con, entity, plan, target, *columns, loaded_at, pii_salt)
         con.executemany(
             "insert into raw.landing_files select ?, ?, ?, ?, coalesce(("
             " select rows_read from read_counts where path = ?), 0), ?, ?",
@@ -585,18 +614,16 @@ def _rules_fingerprint(checks: list[tuple[str, str, str]], pii_salt: str) -> str
     return digest.hexdigest()[:16]
 
 
-def _load_files(
+def _read_and_check(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
     plan: LoadPlan,
     checks: list[tuple[str, str, str]],
-    target: str,
-    spec_columns: list[str],
-    loaded_at: datetime,
-    pii_salt: str,
-) -> None:
-    """Read `plan.files` into raw (replacing the entity's rows, or after them when appending)
-    and their bad rows into the quarantine; leave per-file row counts in temp `read_counts`."""
+) -> tuple[list[str], list[str]]:
+    """Read `plan.files` into temp table `checked`, each row with the column and reason that
+    make it bad, if any, and their per-file row counts into temp `read_counts`; return the
+    columns read and those beyond the contract."""
+    spec_columns = [c.name for c in entity.columns]
     with tempfile.TemporaryDirectory(prefix="onefunnel-landing-") as scratch:
         _read_files(con, entity, plan.files, Path(scratch))
     con.execute(
@@ -649,6 +676,22 @@ def _load_files(
         join landing_files on landing_files.path = landed._landing_path
         """
     )
+    return landed_columns, extra_columns
+
+
+def _write_checked(
+    con: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    plan: LoadPlan,
+    target: str,
+    landed_columns: list[str],
+    extra_columns: list[str],
+    loaded_at: datetime,
+    pii_salt: str,
+) -> None:
+    """The good rows of `checked` into raw (replacing the entity's rows, or after them when
+    appending), the bad and malformed ones into the quarantine."""
+    spec_columns = [c.name for c in entity.columns]
     hashes = "".join(f", {e}" for e in hash_expressions(entity.path, landed_columns))
     good_rows = f"""
         select * exclude (_bad_column, _bad_reason, _landing_path){hashes},
