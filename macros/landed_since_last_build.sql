@@ -4,7 +4,7 @@
     every row of one load).
 
     Ingestion appends a file only when it sorts after every file loaded before it; otherwise it
-    reloads the entity and the run rebuilds in full (orchestration/lib/incremental.py). So among
+    reloads the entity (orchestration/lib/ingestion.py, `plan_load`). So among
     the new rows, the latest version of a record is its latest version overall, and replacing
     the stored version by key (`delete+insert` on the entity's key) gives what a full rebuild
     would. A quarantined row never reaches raw and so replaces nothing.

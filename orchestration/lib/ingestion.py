@@ -525,9 +525,8 @@ def load_entity(
 
     checks = list(_value_checks(entity, enum_values or {}))
     checksums = {f: file_checksum(f.path) for f in files}
-    plan = plan_load(
-        con, entity, files, checksums, _rules_fingerprint(checks, pii_salt), incremental
-    )
+    rules = _rules_fingerprint(checks, pii_salt)
+    plan = plan_load(con, entity, files, checksums, rules, incremental)
     columns = _read_and_check(con, entity, plan, checks) if plan.mode != UNCHANGED else ([], [])
     # The writes of one entity are one transaction: a run killed midway leaves raw, the
     # quarantine and the record of loaded files as the last complete load left them, so the
@@ -535,7 +534,7 @@ def load_entity(
     con.execute("begin transaction")
     try:
         load = _write_and_count(
-            con, entity, files, plan, checksums, checks, columns, loaded_at, pii_salt, started
+            con, entity, files, plan, checksums, rules, columns, loaded_at, pii_salt, started
         )
     except BaseException:
         con.execute("rollback")
@@ -550,7 +549,7 @@ def _write_and_count(
     files: list[LandingFile],
     plan: LoadPlan,
     checksums: dict[LandingFile, str],
-    checks: list[tuple[str, str, str]],
+    rules: str,
     columns: tuple[list[str], list[str]],
     loaded_at: datetime,
     pii_salt: str,
@@ -569,7 +568,7 @@ def _write_and_count(
                     f.path.stat().st_size,
                     checksums[f],
                     f.relative,
-                    _rules_fingerprint(checks, pii_salt),
+                    rules,
                     loaded_at,
                 )
                 for f in plan.files
