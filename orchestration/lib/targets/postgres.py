@@ -31,9 +31,9 @@ from orchestration.lib.publication import (
     check_results_ddl,
     publication_row,
 )
-from orchestration.lib.quality.catalog import Bounds, Validation
-from orchestration.lib.quality.project import BATCH_DEFINITION, DATASOURCE, guarded, result_format
-from orchestration.lib.quality.runner import Outcome, checkpoint_outcomes, runtime_parameters
+from orchestration.lib.quality.catalog import Validation
+from orchestration.lib.quality.runner import Outcome
+from orchestration.lib.quality.sql import run_sql_validations
 from orchestration.lib.settings import Settings
 from orchestration.lib.targets import LandEntity, TargetUnavailable
 
@@ -127,28 +127,7 @@ class PostgresTarget:
     def run_validations(
         self, settings: Settings, validations: tuple[Validation, ...]
     ) -> list[Outcome]:
-        bounds = Bounds.from_environment()
-        with closing(_connect()) as connection, connection.cursor() as cursor:
-
-            def fetch(sql: str) -> list[tuple]:
-                cursor.execute(sql)
-                return cursor.fetchall()
-
-            parameters = runtime_parameters(settings, bounds)
-            context = _gx_context(settings)
-            outcomes: list[Outcome] = []
-            for validation in validations:
-                frame_sql = validation.frame_sql(settings)
-                (rows_checked,) = fetch(f"select count(*) from ({frame_sql}) as frame")[0]
-                split_values = (
-                    [r[0] for r in fetch(f"select {validation.split_by} from ({frame_sql}) as f")]
-                    if validation.split_by
-                    else []
-                )
-                checkpoint = _checkpoint(context, validation, frame_sql, len(split_values))
-                result = checkpoint.run(expectation_parameters=parameters)
-                outcomes += checkpoint_outcomes(validation, result, rows_checked, split_values)
-        return outcomes
+        return run_sql_validations(settings, validations, _sqlalchemy_url())
 
     def publish(
         self, settings: Settings, record: PublicationRecord, check_results: list[dict]
@@ -253,26 +232,9 @@ def _write_check_results(cursor, schema: str, results: list[dict]) -> None:
     )
 
 
-def _gx_context(settings: Settings):
-    """An in-memory GX context whose Data Docs go where the DuckDB target's go, with the
-    server as a SQL data source: the project's file context stays as committed."""
-    import great_expectations as gx
+def _sqlalchemy_url() -> str:
     from sqlalchemy.engine import URL
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    context.update_data_docs_site(
-        "local_site",
-        {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(settings.data_docs.absolute()),
-            },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
-    )
     c = pg.connection_settings()
     url = URL.create(
         "postgresql+psycopg2",
@@ -282,51 +244,7 @@ def _gx_context(settings: Settings):
         port=c["port"],
         database=c["dbname"],
     )
-    context.data_sources.add_postgres(
-        DATASOURCE, connection_string=url.render_as_string(hide_password=False)
-    )
-    return context
-
-
-def _checkpoint(context, validation: Validation, frame_sql: str, split_rows: int):
-    import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
-
-    # GX takes only a query that starts with `select`; some frames start with `with`
-    asset = context.data_sources.get(DATASOURCE).add_query_asset(
-        validation.name, query=f"select * from ({frame_sql}) as frame"
-    )
-    suite = context.suites.add(
-        gx.ExpectationSuite(
-            name=validation.name,
-            expectations=validation.expectations(),
-            meta={"description": validation.description, "guards": guarded(validation)},
-        )
-    )
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(
-            name=validation.name,
-            data=asset.add_batch_definition_whole_table(BATCH_DEFINITION),
-            suite=suite,
-        )
-    )
-    return context.checkpoints.add(
-        gx.Checkpoint(
-            name=validation.name,
-            validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="update_data_docs")],
-            result_format=_sql_result_format(validation, split_rows),
-        )
-    )
-
-
-def _sql_result_format(validation: Validation, split_rows: int) -> dict:
-    """On SQL, GX lists at most `partial_unexpected_count` offending rows even in COMPLETE
-    format; a frame split by entity needs every one of them to give each entity its result."""
-    wanted = result_format(validation)
-    if validation.split_by:
-        wanted["partial_unexpected_count"] = max(wanted["partial_unexpected_count"], split_rows)
-    return wanted
+    return url.render_as_string(hide_password=False)
 
 
 TARGET = PostgresTarget()
