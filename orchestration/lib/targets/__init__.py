@@ -60,8 +60,9 @@ class TargetUnavailable(RuntimeError):
     """A target this installation or environment cannot run; the message says what to do."""
 
 
-# One landing entity's rows, written by ingestion to the run's DuckDB candidate, handed on.
-LandEntity = Callable[["duckdb.DuckDBPyConnection", "Entity"], None]
+# One landing entity's rows, written by ingestion to the run's DuckDB candidate, handed on;
+# returns what it did, for the run's log, or None when there is nothing to say.
+LandEntity = Callable[["duckdb.DuckDBPyConnection", "Entity"], "str | None"]
 
 
 class Target(Protocol):

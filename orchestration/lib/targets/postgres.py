@@ -2,7 +2,9 @@
 
 * Ingestion keeps DuckDB's checks and quarantine as the one definition of a good row: each
   entity is checked into the run's DuckDB candidate as on the default target, then its good
-  rows, quarantine rows and log line are streamed into PostgreSQL's `raw` schema with COPY.
+  rows, quarantine rows and log line are streamed into PostgreSQL's `raw` schema with COPY:
+  only the rows loaded since the server's newest when the rest is as the candidate has it
+  (a daily run copies one day), none for an entity ingestion left unchanged.
 * dbt builds every schema with the suffix `_candidate` (`marts_candidate`, `core_candidate`,
   …): readers of `marts` see nothing of a run until it is published.
 * Great Expectations validates through its SQL engine on the server: each frame of the
@@ -105,12 +107,11 @@ class PostgresTarget:
     def land(self, settings: Settings) -> Iterator[LandEntity]:
         with closing(_connect()) as connection:
 
-            def land_entity(con, entity) -> None:
+            def land_entity(con, entity) -> str:
                 with connection, connection.cursor() as cursor:
                     cursor.execute(f"create schema if not exists {pg.RAW_SCHEMA}")
                     (columns,) = pg.raw_columns(con, entity.table).values()
-                    pg.create_raw_table(cursor, entity.table, columns, replace=True)
-                    pg.copy_rows(con, cursor, entity.table, [c for c, _ in columns])
+                    done, copied = pg.sync_raw_table(con, cursor, entity.table, columns)
                     for table in INGESTION_TABLES:
                         columns = pg.raw_columns(con, table)[table]
                         pg.create_raw_table(cursor, table, columns, replace=False)
@@ -121,6 +122,7 @@ class PostgresTarget:
                         pg.copy_rows(
                             con, cursor, table, [c for c, _ in columns], "entity = ?", [entity.path]
                         )
+                return f"{describe_server()} raw.{entity.table}: {done}, {copied} row(s) copied"
 
             yield land_entity
 
