@@ -37,6 +37,49 @@ def open_context(validation_results: Path, data_docs: Path) -> FileDataContext:
     return gx.get_context(mode="file", project_root_dir=GX_ROOT)
 
 
+def ephemeral_context(data_docs: Path):
+    """An in-memory GX context whose Data Docs go where the file context's go: for engines
+    whose data sources are made per run, leaving the project's files as committed."""
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    context.update_data_docs_site(
+        "local_site",
+        {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs.absolute()),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    return context
+
+
+def add_checkpoint(context, validation: Validation, batch_definition, wanted_format: dict):
+    """The validation's suite, validation definition and checkpoint (which updates Data Docs)
+    in `context`, over `batch_definition`; returns the checkpoint."""
+    suite = context.suites.add(
+        gx.ExpectationSuite(
+            name=validation.name,
+            expectations=validation.expectations(),
+            meta={"description": validation.description, "guards": guarded(validation)},
+        )
+    )
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=validation.name, data=batch_definition, suite=suite)
+    )
+    return context.checkpoints.add(
+        gx.Checkpoint(
+            name=validation.name,
+            validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="update_data_docs")],
+            result_format=wanted_format,
+        )
+    )
+
+
 def result_format(validation: Validation) -> dict:
     return {
         "result_format": "COMPLETE" if validation.split_by else "SUMMARY",

@@ -62,6 +62,9 @@ class TargetUnavailable(RuntimeError):
 
 # One landing entity's rows, written by ingestion to the run's DuckDB candidate, handed on.
 LandEntity = Callable[["duckdb.DuckDBPyConnection", "Entity"], None]
+# Ingestion's own raw tables, rewritten with each entity: handed on with it (the models read
+# the quarantine, the landing validation the log)
+INGESTION_TABLES = ("quarantine", "ingestion_log")
 
 
 class Target(Protocol):

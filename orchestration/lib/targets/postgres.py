@@ -32,10 +32,16 @@ from orchestration.lib.publication import (
     publication_row,
 )
 from orchestration.lib.quality.catalog import Bounds, Validation
-from orchestration.lib.quality.project import BATCH_DEFINITION, DATASOURCE, guarded, result_format
+from orchestration.lib.quality.project import (
+    BATCH_DEFINITION,
+    DATASOURCE,
+    add_checkpoint,
+    ephemeral_context,
+    result_format,
+)
 from orchestration.lib.quality.runner import Outcome, checkpoint_outcomes, runtime_parameters
 from orchestration.lib.settings import Settings
-from orchestration.lib.targets import LandEntity, TargetUnavailable
+from orchestration.lib.targets import INGESTION_TABLES, LandEntity, TargetUnavailable
 
 BI_ROLE_VARIABLE = "ONEFUNNEL_PG_BI_ROLE"
 DEFAULT_BI_ROLE = "onefunnel_bi"
@@ -43,8 +49,6 @@ AUDIT_SCHEMA = "audit"
 # what publication swaps in: the published schemas and the record of what they passed
 SWAPPED_SCHEMAS = (*PUBLISHED_SCHEMAS, AUDIT_SCHEMA)
 PREVIOUS_SUFFIX = "_previous"
-# the entity's rows in these ingestion tables are replaced, the entity's own table entirely
-INGESTION_TABLES = ("quarantine", "ingestion_log")
 
 
 def bi_role(environ=None) -> str:
@@ -111,6 +115,7 @@ class PostgresTarget:
                     (columns,) = pg.raw_columns(con, entity.table).values()
                     pg.create_raw_table(cursor, entity.table, columns, replace=True)
                     pg.copy_rows(con, cursor, entity.table, [c for c, _ in columns])
+                    # the entity's rows in these are replaced, its own table entirely
                     for table in INGESTION_TABLES:
                         columns = pg.raw_columns(con, table)[table]
                         pg.create_raw_table(cursor, table, columns, replace=False)
@@ -254,25 +259,11 @@ def _write_check_results(cursor, schema: str, results: list[dict]) -> None:
 
 
 def _gx_context(settings: Settings):
-    """An in-memory GX context whose Data Docs go where the DuckDB target's go, with the
-    server as a SQL data source: the project's file context stays as committed."""
-    import great_expectations as gx
+    """An in-memory GX context (Data Docs where the DuckDB target's go) with the server as a
+    SQL data source: the project's file context stays as committed."""
     from sqlalchemy.engine import URL
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False}
-    context.update_data_docs_site(
-        "local_site",
-        {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {
-                "class_name": "TupleFilesystemStoreBackend",
-                "base_directory": str(settings.data_docs.absolute()),
-            },
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        },
-    )
+    context = ephemeral_context(settings.data_docs)
     c = pg.connection_settings()
     url = URL.create(
         "postgresql+psycopg2",
@@ -289,34 +280,15 @@ def _gx_context(settings: Settings):
 
 
 def _checkpoint(context, validation: Validation, frame_sql: str, split_rows: int):
-    import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
-
     # GX takes only a query that starts with `select`; some frames start with `with`
     asset = context.data_sources.get(DATASOURCE).add_query_asset(
         validation.name, query=f"select * from ({frame_sql}) as frame"
     )
-    suite = context.suites.add(
-        gx.ExpectationSuite(
-            name=validation.name,
-            expectations=validation.expectations(),
-            meta={"description": validation.description, "guards": guarded(validation)},
-        )
-    )
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(
-            name=validation.name,
-            data=asset.add_batch_definition_whole_table(BATCH_DEFINITION),
-            suite=suite,
-        )
-    )
-    return context.checkpoints.add(
-        gx.Checkpoint(
-            name=validation.name,
-            validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="update_data_docs")],
-            result_format=_sql_result_format(validation, split_rows),
-        )
+    return add_checkpoint(
+        context,
+        validation,
+        asset.add_batch_definition_whole_table(BATCH_DEFINITION),
+        _sql_result_format(validation, split_rows),
     )
 
 
