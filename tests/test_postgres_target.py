@@ -15,6 +15,7 @@ import shutil
 from contextlib import closing
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.cli import main
@@ -154,3 +155,49 @@ def test_rollback_puts_the_previous_publication_back(published):
     }
     with closing(postgres.connect(environ)) as bi:
         assert fetch_all(bi, "select count(*) from marts.plan_vs_fact_monthly")[0][0] > 0
+
+
+def test_raw_tables_are_synced_copying_only_what_changed(server, tmp_path):
+    """A daily run copies the day's rows; an unchanged entity copies none; a reload all."""
+    candidate = tmp_path / "candidate.duckdb"
+    columns = [("lead_id", "VARCHAR"), ("_loaded_at", "TIMESTAMP")]
+    table = "sync_probe"
+
+    def load(rows: list[tuple[str, str]], replace: bool = False) -> None:
+        with duckdb.connect(str(candidate)) as con:
+            con.execute("create schema if not exists raw")
+            if replace:
+                con.execute(f"drop table if exists raw.{table}")
+            con.execute(
+                f"create table if not exists raw.{table} (lead_id varchar, _loaded_at timestamp)"
+            )
+            con.executemany(f"insert into raw.{table} values (?, cast(? as timestamp))", rows)
+
+    def sync() -> tuple[str, int]:
+        with (
+            duckdb.connect(str(candidate), read_only=True) as source,
+            closing(postgres.connect()) as connection,
+            connection,
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("create schema if not exists raw")
+            return postgres.sync_raw_table(source, cursor, table, columns)
+
+    def rows_on_server() -> list[tuple]:
+        with closing(postgres.connect()) as connection:
+            return fetch_all(connection, f"select lead_id, _loaded_at from raw.{table} order by 1")
+
+    first = "2026-03-01 06:00:00.123456"
+    load([("L1", first), ("L2", first)])
+    assert sync() == ("replaced", 2)
+    assert sync() == ("unchanged", 0)
+
+    load([("L3", "2026-03-02 06:00:00")])
+    assert sync() == ("appended", 1)
+    assert [lead for lead, _ in rows_on_server()] == ["L1", "L2", "L3"]
+
+    # a reload gives every row the new load's time: the server's rows are all replaced
+    reload = "2026-03-03 06:00:00"
+    load([("L1", reload), ("L3", reload)], replace=True)
+    assert sync() == ("replaced", 2)
+    assert [lead for lead, _ in rows_on_server()] == ["L1", "L3"]

@@ -1,12 +1,16 @@
 """The Great Expectations suites: each passes a known-good frame and fails on bad data.
 
 A suite that silently passes everything would let wrong numbers through, so every critical
-expectation is fed a frame that breaks it, and must fail naming the offending rows.
+expectation is fed a frame that breaks it, and must fail naming the offending rows. Each frame
+is validated twice: as a DataFrame through the committed checkpoint, and as a table through
+DuckDB's SQL, the way a run validates its warehouse.
 """
 
+import dataclasses
 import json
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -20,6 +24,7 @@ from orchestration.lib.quality.project import (
     write_project,
 )
 from orchestration.lib.quality.runner import validate_frame
+from orchestration.lib.quality.sql import run_duckdb_validations
 from orchestration.lib.settings import Settings
 
 T = pd.Timestamp
@@ -39,6 +44,25 @@ def parameters():
         "lead_channels": ["direct", "email", "other", "paid_search", "paid_social"],
         "crm_stages": ["accepted", "mql", "new", "rejected", "sql"],
     }
+
+
+@pytest.fixture(params=["dataframe", "duckdb"])
+def validate(request, gx_context, parameters, tmp_path_factory):
+    """`validate(name, frame)`: the outcomes of validation `name` on `frame`."""
+    if request.param == "dataframe":
+        return lambda name, frame: validate_frame(gx_context, validation(name), frame, parameters)
+    folder = tmp_path_factory.mktemp("duckdb")
+    warehouse = folder / "frames.duckdb"
+    settings = Settings(warehouse=folder / "warehouse.duckdb", as_of=date(2026, 3, 10))
+
+    def on_duckdb(name, frame):
+        with duckdb.connect(str(warehouse)) as con:
+            con.register("given", frame)
+            con.execute("create or replace table frame as select * from given")
+        table = dataclasses.replace(validation(name), frame_sql=lambda _: "select * from frame")
+        return run_duckdb_validations(warehouse, settings, (table,), Bounds())
+
+    return on_duckdb
 
 
 def good_source_frame(rules) -> pd.DataFrame:
@@ -289,8 +313,8 @@ def test_every_validation_has_a_known_good_frame():
 
 
 @pytest.mark.parametrize("name", sorted(GOOD_FRAMES))
-def test_known_good_frame_passes(gx_context, parameters, name):
-    outcomes = validate_frame(gx_context, validation(name), GOOD_FRAMES[name], parameters)
+def test_known_good_frame_passes(validate, name):
+    outcomes = validate(name, GOOD_FRAMES[name])
     assert outcomes
     assert [o.summary() for o in outcomes if not o.passed] == []
 
@@ -300,10 +324,8 @@ def test_known_good_frame_passes(gx_context, parameters, name):
     CRITICAL_BREAKAGES,
     ids=[f"{name}: {breakage}" for name, breakage, _, _ in CRITICAL_BREAKAGES],
 )
-def test_critical_expectation_fails_on_bad_data(
-    gx_context, parameters, name, breakage, frame, expectation
-):
-    outcomes = validate_frame(gx_context, validation(name), frame, parameters)
+def test_critical_expectation_fails_on_bad_data(validate, name, breakage, frame, expectation):
+    outcomes = validate(name, frame)
     failed = [f for o in outcomes for f in o.critical_failures]
     assert failed, f"{name} passed despite {breakage}"
     assert any(expectation in f.expectation for f in failed), [f.expectation for f in failed]
@@ -311,18 +333,18 @@ def test_critical_expectation_fails_on_bad_data(
     assert validation(name).blocking
 
 
-def test_offending_rows_are_named(gx_context, parameters):
+def test_offending_rows_are_named(validate):
     frame = with_values(GOOD_FRAMES["revenue.fx_coverage"], has_fx_rate=False)
-    (outcome,) = validate_frame(gx_context, validation("revenue.fx_coverage"), frame, parameters)
+    (outcome,) = validate("revenue.fx_coverage", frame)
     (failure,) = outcome.failures
     assert failure.offending_rows == 1
     assert failure.examples == ["payment/P1/EUR"]
     assert "P1" in outcome.summary()
 
 
-def test_split_validation_fails_only_the_entity_concerned(gx_context, parameters):
+def test_split_validation_fails_only_the_entity_concerned(validate):
     frame = with_values(GOOD_FRAMES["sources.ingestion"], rows_accounted=99)
-    outcomes = validate_frame(gx_context, validation("sources.ingestion"), frame, parameters)
+    outcomes = validate("sources.ingestion", frame)
     by_asset = {o.asset: o for o in outcomes}
     assert by_asset[("crm", "leads")].critical_failures
     assert by_asset[("payments", "payments")].passed
@@ -331,8 +353,8 @@ def test_split_validation_fails_only_the_entity_concerned(gx_context, parameters
 @pytest.mark.parametrize(
     ("name", "frame"), WARNING_BREAKAGES, ids=[name for name, _ in WARNING_BREAKAGES]
 )
-def test_warning_fails_without_blocking(gx_context, parameters, name, frame):
-    outcomes = validate_frame(gx_context, validation(name), frame, parameters)
+def test_warning_fails_without_blocking(validate, name, frame):
+    outcomes = validate(name, frame)
     failed = [o for o in outcomes if not o.passed]
     assert failed
     assert all(o.severity == WARNING for o in failed)

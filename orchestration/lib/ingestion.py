@@ -247,6 +247,11 @@ def _read_files(
         else:
             _read_parquet_group(con, table, paths, layout[1])
         parts.append(f"select * from {table}")
+    if len(parts) == 1:
+        # the usual case, one layout: renamed rather than copied
+        con.execute("drop table if exists landed")
+        con.execute("alter table landed_0 rename to landed")
+        return
     con.execute("create or replace temp table landed as " + " union all by name ".join(parts))
     for group in range(len(groups)):
         con.execute(f"drop table if exists landed_{group}")

@@ -78,7 +78,9 @@ def build_source_ingestion(source: str) -> dg.AssetsDefinition:
                     )
                 except IngestionError as exc:
                     raise dg.Failure(description=f"ingestion of {e.path} failed: {exc}") from exc
-                land(con, e)
+                landed = land(con, e)
+                if landed:
+                    context.log.info(landed)
                 context.log.info(
                     f"{e.path}: {load.mode} ({load.reason}), {load.files_read} of {load.files}"
                     f" file(s) read; in raw: read {load.rows_read}, staged {load.rows_staged}, "

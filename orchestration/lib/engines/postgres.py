@@ -145,6 +145,42 @@ def create_raw_table(cursor, table: str, columns: list[tuple[str, str]], replace
     cursor.execute(f"create table if not exists {name} ({column_list})")
 
 
+def sync_raw_table(
+    source: duckdb.DuckDBPyConnection, cursor, table: str, columns: list[tuple[str, str]]
+) -> tuple[str, int]:
+    """Make PostgreSQL's raw `table` hold the candidate's rows, copying as few as it can;
+    return what was done (`unchanged`, `appended` or `replaced`) and the rows copied.
+
+    Ingestion changes a raw table in two ways only: a reload gives every row a new
+    `_loaded_at`, an append adds rows with a newer `_loaded_at` than any before. So when the
+    server holds as many rows as the candidate has up to the server's newest `_loaded_at`, it
+    holds exactly those, and the rows loaded since are all that is missing. Anything else (a
+    reload, other columns, a server restored from elsewhere) copies the whole table.
+    """
+    name = f"{RAW_SCHEMA}.{quote_ident(table)}"
+    names = [c for c, _ in columns]
+    cursor.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = %s and table_name = %s order by ordinal_position",
+        [RAW_SCHEMA, table],
+    )
+    if [row[0] for row in cursor.fetchall()] == names:
+        count, newest = source.execute(f"select count(*), max(_loaded_at) from {name}").fetchone()
+        cursor.execute(f"select count(*), max(_loaded_at) from {name}")
+        server_count, server_newest = cursor.fetchone()
+        if (server_count, server_newest) == (count, newest):
+            return "unchanged", 0
+        if server_newest is not None:
+            (older,) = source.execute(
+                f"select count(*) from {name} where _loaded_at <= ?", [server_newest]
+            ).fetchone()
+            if older == server_count:
+                copied = copy_rows(source, cursor, table, names, "_loaded_at > ?", [server_newest])
+                return "appended", copied
+    create_raw_table(cursor, table, columns, replace=True)
+    return "replaced", copy_rows(source, cursor, table, names)
+
+
 def load_raw(candidate: Path, pg_connection) -> dict[str, int]:
     """Replace PostgreSQL's raw schema with the candidate's; return the rows copied per table."""
     copied: dict[str, int] = {}

@@ -1,4 +1,4 @@
-"""Run the catalogue's validations on a warehouse file and say what failed, in people's terms."""
+"""What a validation's Great Expectations results mean, in people's terms, and where they are kept."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from orchestration.lib.publication import (
     check_results_ddl,
     insert_check_results,
 )
-from orchestration.lib.quality.catalog import VALIDATIONS, WARNING, Bounds, Validation
-from orchestration.lib.quality.project import open_context
+from orchestration.lib.quality.catalog import WARNING, Bounds, Validation
 from orchestration.lib.settings import Settings
 
 EXAMPLES = 5
@@ -86,10 +85,6 @@ class Outcome:
             "examples": "; ".join(", ".join(f.examples) for f in self.failures if f.examples),
             "evaluated_at": self.evaluated_at.replace(tzinfo=None),
         }
-
-
-def read_frame(con: duckdb.DuckDBPyConnection, validation: Validation, settings: Settings):
-    return con.execute(validation.frame_sql(settings)).df()
 
 
 def seed_column(seed: str, column: str) -> list[str]:
@@ -182,27 +177,9 @@ def checkpoint_outcomes(
     return outcomes
 
 
-def run_validations(
-    warehouse: Path,
-    settings: Settings,
-    validations: tuple[Validation, ...] = VALIDATIONS,
-    bounds: Bounds | None = None,
-) -> list[Outcome]:
-    """Validate `warehouse` (read-only) with Great Expectations; Data Docs and results go
-    beside the published warehouse of `settings`."""
-    bounds = bounds or Bounds.from_environment()
-    context = open_context(settings.validation_results, settings.data_docs)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        parameters = runtime_parameters(settings, bounds)
-        frames = {v.name: read_frame(con, v, settings) for v in validations}
-    outcomes = []
-    for validation in validations:
-        outcomes += validate_frame(context, validation, frames[validation.name], parameters)
-    return outcomes
-
-
 def validate_frame(context, validation: Validation, frame: pd.DataFrame, parameters: dict):
-    """Run the validation's checkpoint on one frame (results and Data Docs as configured)."""
+    """Run the validation's committed checkpoint on a DataFrame, e.g. one a notebook pulled
+    (results and Data Docs as the context is configured)."""
     checkpoint = context.checkpoints.get(validation.name)
     result = checkpoint.run(
         batch_parameters={"dataframe": frame}, expectation_parameters=parameters

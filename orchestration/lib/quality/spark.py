@@ -25,8 +25,9 @@ from orchestration.lib.quality.project import (
     BATCH_DEFINITION,
     DATASOURCE,
     add_checkpoint,
-    ephemeral_context,
+    build_run_docs,
     result_format,
+    run_context,
 )
 from orchestration.lib.quality.runner import (
     Failure,
@@ -43,10 +44,11 @@ def validate_on_spark(
     """Validate each frame of `validations`, computed by `spark`; Data Docs go beside the
     warehouse of `settings`, as on the other targets."""
     parameters = runtime_parameters(settings, bounds or Bounds.from_environment())
-    context = ephemeral_context(settings.data_docs)
+    context = run_context(settings)
     # the frames are cached here, once each, rather than by GX
     datasource = context.data_sources.add_spark(DATASOURCE, persist=False)
     outcomes: list[Outcome] = []
+    results = []
     for validation in validations:
         frame = spark.sql(validation.frame_sql(settings)).cache()
         try:
@@ -70,6 +72,8 @@ def validate_on_spark(
         finally:
             frame.unpersist()
         outcomes += checkpoint_outcomes(validation, result, rows_checked, split_values)
+        results.append(result)
+    build_run_docs(context, results)
     return outcomes
 
 

@@ -74,8 +74,9 @@ class TargetUnavailable(RuntimeError):
     """A target this installation or environment cannot run; the message says what to do."""
 
 
-# One landing entity's rows, written by ingestion to the run's DuckDB candidate, handed on.
-LandEntity = Callable[["duckdb.DuckDBPyConnection", "Entity"], None]
+# One landing entity's rows, written by ingestion to the run's DuckDB candidate, handed on;
+# returns what it did, for the run's log, or None when there is nothing to say.
+LandEntity = Callable[["duckdb.DuckDBPyConnection", "Entity"], "str | None"]
 # Ingestion's own raw tables, rewritten with each entity: handed on with it (the models read
 # the quarantine, the landing validation the log)
 INGESTION_TABLES = ("quarantine", "ingestion_log")

@@ -1,5 +1,5 @@
-"""The default target: dbt builds the candidate DuckDB file ingestion writes, GX validates
-frames computed there, and publication renames a fresh file over the one BI tools open."""
+"""The default target: dbt builds the candidate DuckDB file ingestion writes, GX validates it
+through DuckDB's SQL, and publication renames a fresh file over the one BI tools open."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from orchestration.lib import publication
-from orchestration.lib.quality import runner
+from orchestration.lib.quality import runner, sql
 from orchestration.lib.settings import Settings
 from orchestration.lib.targets import LandEntity
 
@@ -25,7 +25,7 @@ class DuckdbTarget:
         yield lambda con, entity: None
 
     def run_validations(self, settings: Settings, validations) -> list[runner.Outcome]:
-        return runner.run_validations(settings.candidate, settings, validations)
+        return sql.run_duckdb_validations(settings.candidate, settings, validations)
 
     def publish(self, settings: Settings, record, check_results: list[dict]) -> list[str]:
         return publication.publish(

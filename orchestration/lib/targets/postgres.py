@@ -2,7 +2,9 @@
 
 * Ingestion keeps DuckDB's checks and quarantine as the one definition of a good row: each
   entity is checked into the run's DuckDB candidate as on the default target, then its good
-  rows, quarantine rows and log line are streamed into PostgreSQL's `raw` schema with COPY.
+  rows, quarantine rows and log line are streamed into PostgreSQL's `raw` schema with COPY:
+  only the rows loaded since the server's newest when the rest is as the candidate has it
+  (a daily run copies one day), none for an entity ingestion left unchanged.
 * dbt builds every schema with the suffix `_candidate` (`marts_candidate`, `core_candidate`,
   …): readers of `marts` see nothing of a run until it is published.
 * Great Expectations validates through its SQL engine on the server: each frame of the
@@ -31,15 +33,9 @@ from orchestration.lib.publication import (
     check_results_ddl,
     publication_row,
 )
-from orchestration.lib.quality.catalog import Bounds, Validation
-from orchestration.lib.quality.project import (
-    BATCH_DEFINITION,
-    DATASOURCE,
-    add_checkpoint,
-    ephemeral_context,
-    result_format,
-)
-from orchestration.lib.quality.runner import Outcome, checkpoint_outcomes, runtime_parameters
+from orchestration.lib.quality.catalog import Validation
+from orchestration.lib.quality.runner import Outcome
+from orchestration.lib.quality.sql import run_sql_validations
 from orchestration.lib.settings import Settings
 from orchestration.lib.targets import INGESTION_TABLES, LandEntity, TargetUnavailable
 
@@ -109,13 +105,11 @@ class PostgresTarget:
     def land(self, settings: Settings) -> Iterator[LandEntity]:
         with closing(_connect()) as connection:
 
-            def land_entity(con, entity) -> None:
+            def land_entity(con, entity) -> str:
                 with connection, connection.cursor() as cursor:
                     cursor.execute(f"create schema if not exists {pg.RAW_SCHEMA}")
                     (columns,) = pg.raw_columns(con, entity.table).values()
-                    pg.create_raw_table(cursor, entity.table, columns, replace=True)
-                    pg.copy_rows(con, cursor, entity.table, [c for c, _ in columns])
-                    # the entity's rows in these are replaced, its own table entirely
+                    done, copied = pg.sync_raw_table(con, cursor, entity.table, columns)
                     for table in INGESTION_TABLES:
                         columns = pg.raw_columns(con, table)[table]
                         pg.create_raw_table(cursor, table, columns, replace=False)
@@ -126,34 +120,14 @@ class PostgresTarget:
                         pg.copy_rows(
                             con, cursor, table, [c for c, _ in columns], "entity = ?", [entity.path]
                         )
+                return f"{describe_server()} raw.{entity.table}: {done}, {copied} row(s) copied"
 
             yield land_entity
 
     def run_validations(
         self, settings: Settings, validations: tuple[Validation, ...]
     ) -> list[Outcome]:
-        bounds = Bounds.from_environment()
-        with closing(_connect()) as connection, connection.cursor() as cursor:
-
-            def fetch(sql: str) -> list[tuple]:
-                cursor.execute(sql)
-                return cursor.fetchall()
-
-            parameters = runtime_parameters(settings, bounds)
-            context = _gx_context(settings)
-            outcomes: list[Outcome] = []
-            for validation in validations:
-                frame_sql = validation.frame_sql(settings)
-                (rows_checked,) = fetch(f"select count(*) from ({frame_sql}) as frame")[0]
-                split_values = (
-                    [r[0] for r in fetch(f"select {validation.split_by} from ({frame_sql}) as f")]
-                    if validation.split_by
-                    else []
-                )
-                checkpoint = _checkpoint(context, validation, frame_sql, len(split_values))
-                result = checkpoint.run(expectation_parameters=parameters)
-                outcomes += checkpoint_outcomes(validation, result, rows_checked, split_values)
-        return outcomes
+        return run_sql_validations(settings, validations, _sqlalchemy_url())
 
     def publish(
         self, settings: Settings, record: PublicationRecord, check_results: list[dict]
@@ -258,12 +232,9 @@ def _write_check_results(cursor, schema: str, results: list[dict]) -> None:
     )
 
 
-def _gx_context(settings: Settings):
-    """An in-memory GX context (Data Docs where the DuckDB target's go) with the server as a
-    SQL data source: the project's file context stays as committed."""
+def _sqlalchemy_url() -> str:
     from sqlalchemy.engine import URL
 
-    context = ephemeral_context(settings.data_docs)
     c = pg.connection_settings()
     url = URL.create(
         "postgresql+psycopg2",
@@ -273,32 +244,7 @@ def _gx_context(settings: Settings):
         port=c["port"],
         database=c["dbname"],
     )
-    context.data_sources.add_postgres(
-        DATASOURCE, connection_string=url.render_as_string(hide_password=False)
-    )
-    return context
-
-
-def _checkpoint(context, validation: Validation, frame_sql: str, split_rows: int):
-    # GX takes only a query that starts with `select`; some frames start with `with`
-    asset = context.data_sources.get(DATASOURCE).add_query_asset(
-        validation.name, query=f"select * from ({frame_sql}) as frame"
-    )
-    return add_checkpoint(
-        context,
-        validation,
-        asset.add_batch_definition_whole_table(BATCH_DEFINITION),
-        _sql_result_format(validation, split_rows),
-    )
-
-
-def _sql_result_format(validation: Validation, split_rows: int) -> dict:
-    """On SQL, GX lists at most `partial_unexpected_count` offending rows even in COMPLETE
-    format; a frame split by entity needs every one of them to give each entity its result."""
-    wanted = result_format(validation)
-    if validation.split_by:
-        wanted["partial_unexpected_count"] = max(wanted["partial_unexpected_count"], split_rows)
-    return wanted
+    return url.render_as_string(hide_password=False)
 
 
 TARGET = PostgresTarget()
