@@ -28,6 +28,7 @@ RUN_EXAMPLES = """examples:
   ONEFUNNEL_LANDING=exports/ ONEFUNNEL_WAREHOUSE=wh.duckdb onefunnel run
   ONEFUNNEL_PG_HOST=db.internal ONEFUNNEL_PG_DBNAME=onefunnel onefunnel run --target postgres \\
       --landing exports/ --warehouse work/wh.duckdb
+  onefunnel run --target spark --landing exports/ --warehouse wh.duckdb
 """
 GENERATE_EXAMPLES = """examples:
   onefunnel generate --out data/landing
@@ -55,7 +56,8 @@ def _target_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target",
         help=f"where dbt builds and the marts are published: {', '.join(TARGETS)} "
-        "(env ONEFUNNEL_TARGET; duckdb). PostgreSQL's connection comes from ONEFUNNEL_PG_*",
+        "(env ONEFUNNEL_TARGET; duckdb). PostgreSQL's connection comes from ONEFUNNEL_PG_*; "
+        "spark builds in a local Spark (Java 17+) and publishes the DuckDB file",
     )
 
 

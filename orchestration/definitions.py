@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.checks.quality import quality_checks
-from orchestration.defs.dbt.assets import dbt_models, dbt_resource, dbt_staging
+from orchestration.defs.dbt.assets import dbt_assets_for, dbt_resource
 from orchestration.defs.ingestion.assets import ingestion_assets
 from orchestration.defs.loggers import LOGGERS
 from orchestration.defs.publication.assets import published_warehouse
@@ -20,8 +20,7 @@ def build_definitions(settings: Settings, full_refresh: bool = False) -> dg.Defi
     return dg.Definitions(
         assets=[
             *ingestion_assets,
-            dbt_staging,
-            dbt_models,
+            *dbt_assets_for(settings),
             published_warehouse,
             *([alignment_report] if load_target(settings.target).writes_report else []),
         ],

@@ -11,11 +11,29 @@
 # extra (created here when missing) and, when the PostgreSQL binaries are missing, root to
 # install them from the Debian packages.
 # spark: a local Spark inside the processes of the check (dbt-spark's `session` method), its
-# warehouse and metastore in a temporary folder, removed on exit. Needs the spark extra
-# (installed here when missing) and Java 17 or later; without `java`, root installs Debian's
-# openjdk-17-jre-headless.
+# warehouse and metastore in a temporary folder, removed on exit; then the pytest tests of
+# `onefunnel run --target spark` (tests/test_spark_target.py), which must run: a skipped test
+# fails the script. Needs the spark extra (installed here when missing) and Java 17 or later;
+# without `java`, root installs Debian's openjdk-17-jre-headless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The engine is set up when this is called: a test of FILE that still skips would pass CI
+# without having run. Fails unless FILE's JUnit report REPORT ran tests and skipped none.
+require_no_skips() {
+    local report=$1 file=$2 engine=$3
+    .venv/bin/python - "$report" "$file" "$engine" <<'PY'
+import sys
+import xml.etree.ElementTree as ElementTree
+
+report, file, engine = sys.argv[1:]
+suites = ElementTree.parse(report).getroot().iter("testsuite")
+counts = [(int(s.get("tests", 0)), int(s.get("skipped", 0))) for s in suites]
+ran, skipped = sum(c[0] for c in counts), sum(c[1] for c in counts)
+if ran == 0 or skipped:
+    sys.exit(f"{file}: {skipped} of {ran} tests skipped on {engine}")
+PY
+}
 engine=${1:-}
 case "$engine" in
     postgres | spark) ;;
@@ -50,7 +68,13 @@ if [ "$engine" = spark ]; then
     fi
     # Spark picks the address of the host name, which a fresh machine may not resolve.
     export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}
-    exec .venv/bin/python -m orchestration.lib.engines spark
+    .venv/bin/python -m orchestration.lib.engines spark
+    results=$(mktemp -d -t onefunnel-spark.XXXXXX)
+    trap 'rm -rf "$results"' EXIT
+    ONEFUNNEL_SPARK_TESTS=1 .venv/bin/python -m pytest -q -rs -p no:cacheprovider \
+        tests/test_spark_target.py --junitxml="$results/spark-target.xml"
+    require_no_skips "$results/spark-target.xml" tests/test_spark_target.py Spark
+    exit 0
 fi
 
 if ! .venv/bin/python -c 'import dbt.adapters.postgres' 2>/dev/null; then
@@ -103,16 +127,6 @@ export ONEFUNNEL_PG_HOST=127.0.0.1 ONEFUNNEL_PG_PORT=$port ONEFUNNEL_PG_USER=pos
 export ONEFUNNEL_PG_PASSWORD="" ONEFUNNEL_PG_DBNAME=onefunnel
 .venv/bin/python -m orchestration.lib.engines postgres
 
-# The server is set now: a test that still skips would pass CI without having run.
 .venv/bin/python -m pytest -q -rs -p no:cacheprovider tests/test_postgres_target.py \
     --junitxml="$cluster/postgres-target.xml"
-.venv/bin/python - "$cluster/postgres-target.xml" <<'PY'
-import sys
-import xml.etree.ElementTree as ElementTree
-
-suites = ElementTree.parse(sys.argv[1]).getroot().iter("testsuite")
-counts = [(int(s.get("tests", 0)), int(s.get("skipped", 0))) for s in suites]
-ran, skipped = sum(c[0] for c in counts), sum(c[1] for c in counts)
-if ran == 0 or skipped:
-    sys.exit(f"tests/test_postgres_target.py: {skipped} of {ran} tests skipped on PostgreSQL")
-PY
+require_no_skips "$cluster/postgres-target.xml" tests/test_postgres_target.py PostgreSQL

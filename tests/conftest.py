@@ -16,6 +16,31 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
+# The settings of the hand-worked landing set of tests/test_marts.py
+FIXTURE_FLAGS = ["--timezone", "Europe/Moscow", "--base-currency", "USD", "--as-of", "2026-03-10"]
+
+
+def run_fixture_on(target: str, landing: Path, warehouse: Path) -> int:
+    """`onefunnel run --target TARGET` with the fixture's settings; returns its exit status."""
+    from orchestration.cli import main
+
+    return main(
+        ["run", "--target", target, "--landing", str(landing), "--warehouse", str(warehouse)]
+        + FIXTURE_FLAGS
+        + ["--no-progress"]
+    )
+
+
+def add_unconvertible_payment(landing: Path) -> None:
+    """A succeeded payment in a currency without any rate: it blocks publication
+    (revenue.fx_coverage), naming the payment P9."""
+    write_csv(
+        landing / "payments/payments/2026-03-09.csv",
+        ["payment_id", "deal_id", "paid_at", "amount", "currency", "status", "kind"],
+        [["P9", "D1", "2026-03-09T10:00:00Z", "1000", "JPY", "succeeded", "payment"]],
+    )
+
+
 def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()

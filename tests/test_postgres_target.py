@@ -20,7 +20,7 @@ import pytest
 
 from orchestration.cli import main
 from orchestration.lib.engines import compare, postgres
-from tests.conftest import write_csv
+from tests.conftest import add_unconvertible_payment, run_fixture_on
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,8 +30,6 @@ pytestmark = [
         reason="needs a PostgreSQL server: ONEFUNNEL_PG_HOST (scripts/test-engines.sh postgres)",
     ),
 ]
-
-FIXTURE_FLAGS = ["--timezone", "Europe/Moscow", "--base-currency", "USD", "--as-of", "2026-03-10"]
 
 
 def _admin(dbname: str | None = None):
@@ -62,11 +60,7 @@ def server():
 
 
 def run_on_postgres(landing: Path, warehouse: Path) -> int:
-    return main(
-        ["run", "--target", "postgres", "--landing", str(landing), "--warehouse", str(warehouse)]
-        + FIXTURE_FLAGS
-        + ["--no-progress"]
-    )
+    return run_fixture_on("postgres", landing, warehouse)
 
 
 def fetch_all(connection, sql: str) -> list[tuple]:
@@ -130,12 +124,7 @@ def test_the_bi_role_reads_the_marts_and_nothing_else(published):
 def test_a_failed_blocking_check_leaves_the_published_marts_untouched(published, capsys):
     landing = published["base"] / "landing-unconvertible"
     shutil.copytree(published["landing"], landing)
-    # a succeeded payment in a currency without any rate blocks publication (revenue.fx_coverage)
-    write_csv(
-        landing / "payments/payments/2026-03-09.csv",
-        ["payment_id", "deal_id", "paid_at", "amount", "currency", "status", "kind"],
-        [["P9", "D1", "2026-03-09T10:00:00Z", "1000", "JPY", "succeeded", "payment"]],
-    )
+    add_unconvertible_payment(landing)
     query = "select * from marts.revenue_by_payment_monthly order by 1, 2, 3"
     with closing(_admin(published["dbname"])) as connection:
         before, run_id = fetch_all(connection, query), published_run_id(connection)

@@ -81,6 +81,12 @@ class Settings:
     def validation_results(self) -> Path:
         return self._beside_warehouse(".validations")
 
+    @property
+    def spark_dir(self) -> Path:
+        """The spark target's Spark warehouse and metastore: one per warehouse file, so the
+        run lock that keeps two runs of a warehouse apart keeps its Spark tables apart too."""
+        return self._beside_warehouse(".spark")
+
     def candidate_schema(self, schema: str) -> str:
         """Where this run's dbt builds `schema` (`marts` → `marts_candidate` on PostgreSQL);
         `raw`, written by ingestion, keeps its name."""
@@ -120,6 +126,8 @@ class Settings:
             # profiles.yml picks its output by the target, generate_schema_name the suffix
             ENV_PREFIX + "TARGET": self.target,
             ENV_PREFIX + "SCHEMA_SUFFIX": TARGETS[self.target].candidate_schema_suffix,
+            # profiles.yml's `spark` output keeps its tables there (read by no other target)
+            **({ENV_PREFIX + "SPARK_DIR": str(self.spark_dir)} if self.target == "spark" else {}),
         }
 
 

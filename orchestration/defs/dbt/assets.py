@@ -20,8 +20,11 @@ from orchestration.defs.dbt.project import (
     dbt_target_path,
     onefunnel_dbt_project,
     settings_environment,
+    target_manifest,
 )
 from orchestration.defs.resources import PipelineSettings
+from orchestration.lib.settings import Settings
+from orchestration.lib.targets import DEFAULT_TARGET
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -68,36 +71,59 @@ def _dbt_build(
         except Exception as exc:  # noqa: BLE001 — re-raised once what was built is reported
             failure = exc
     # dbt holds the candidate while it runs; once it is done, each materialization gets its
-    # table's row count and column types, read from the candidate itself.
-    yield from with_table_metadata(events, run_settings.candidate)
+    # table's row count and column types, read from the candidate itself. Another target's
+    # dbt builds elsewhere (and the spark target's candidate holds the last published set).
+    if run_settings.target == DEFAULT_TARGET:
+        yield from with_table_metadata(events, run_settings.candidate)
+    else:
+        yield from events
     if failure is not None:
         raise failure
 
 
-# Staging is built on its own so that the source suites can validate it, and block, before
-# anything counts from it (a blocking check cannot sit between models of one dbt step). The
-# seeds come with it: they are small, and a step of their own would cost another dbt start.
-@dbt_assets(
-    manifest=project.manifest_path,
-    project=project,
-    dagster_dbt_translator=translator,
-    select="resource_type:seed path:models/staging",
-    name="dbt_staging",
-)
-def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
-    # Tests that also read an intermediate model run with the models.
-    yield from _dbt_build(context, dbt, settings, ("--indirect-selection", "cautious"))
+def build_dbt_assets(manifest: Path) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
+    """The two dbt steps, defined from `manifest`."""
+
+    # Staging is built on its own so that the source suites can validate it, and block, before
+    # anything counts from it (a blocking check cannot sit between models of one dbt step).
+    # The seeds come with it: they are small, and a step of their own would cost another dbt
+    # start.
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        dagster_dbt_translator=translator,
+        select="resource_type:seed path:models/staging",
+        name="dbt_staging",
+    )
+    def dbt_staging(
+        context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings
+    ):
+        # Tests that also read an intermediate model run with the models.
+        yield from _dbt_build(context, dbt, settings, ("--indirect-selection", "cautious"))
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        dagster_dbt_translator=translator,
+        select="path:models/intermediate path:models/marts",
+        name="dbt_models",
+    )
+    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
+        yield from _dbt_build(context, dbt, settings)
+
+    return dbt_staging, dbt_models
 
 
-@dbt_assets(
-    manifest=project.manifest_path,
-    project=project,
-    dagster_dbt_translator=translator,
-    select="path:models/intermediate path:models/marts",
-    name="dbt_models",
-)
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
-    yield from _dbt_build(context, dbt, settings)
+dbt_staging, dbt_models = build_dbt_assets(project.manifest_path)
+
+
+def dbt_assets_for(settings: Settings) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
+    """The dbt steps of a run on `settings.target`: the ones above, unless the target's tests
+    have ids of their own (`target_manifest`)."""
+    manifest = target_manifest(project, settings)
+    if manifest == project.manifest_path:
+        return dbt_staging, dbt_models
+    return build_dbt_assets(manifest)
 
 
 def with_table_metadata(events: list, warehouse: Path) -> Iterator:
@@ -106,7 +132,7 @@ def with_table_metadata(events: list, warehouse: Path) -> Iterator:
         for node in json.loads(project.manifest_path.read_text())["nodes"].values()
         if node["resource_type"] in ("model", "seed")
     }
-    if not warehouse.exists():  # a target other than DuckDB builds elsewhere
+    if not warehouse.exists():
         yield from events
         return
     with duckdb.connect(str(warehouse), read_only=True) as con:

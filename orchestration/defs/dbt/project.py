@@ -14,7 +14,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from orchestration.lib.paths import PROJECT_DIR
 from orchestration.lib.settings import Settings
-from orchestration.lib.targets import DEFAULT_TARGET
+from orchestration.lib.targets import DEFAULT_TARGET, TARGETS
 
 PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
 
@@ -55,6 +55,20 @@ def dbt_target_path(project: DbtProject, settings: Settings) -> Path:
     if settings.target == DEFAULT_TARGET:
         return project.target_path
     return project.target_path / settings.target
+
+
+def target_manifest(project: DbtProject, settings: Settings) -> Path:
+    """The manifest a run's dbt assets are defined from: the default target's, or the run's
+    target's own (`TargetSpec.own_dbt_manifest`), parsed with that target's profile when it is
+    missing or older than the project."""
+    if not TARGETS[settings.target].own_dbt_manifest:
+        return project.manifest_path
+    target_path = dbt_target_path(project, settings)
+    manifest = target_path / "manifest.json"
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
+        with settings_environment(settings):
+            dbt_cli(project).cli(["--quiet", "parse"], target_path=target_path).wait()
+    return manifest
 
 
 @contextmanager

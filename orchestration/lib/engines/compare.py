@@ -136,18 +136,12 @@ def postgres_fetch(pg_connection) -> Fetch:
 
 
 def spark_fetch(spark_session) -> Fetch:
-    """Rows of a Spark table or view. A Spark TIMESTAMP is an instant, which collect() turns
-    into the Python process's local time; read as TIMESTAMP_NTZ in the UTC session zone it
-    arrives as the same naive UTC value DuckDB returns."""
+    """Rows of a Spark table or view, timestamps as the naive UTC values DuckDB returns."""
+    from orchestration.lib.engines.spark import naive_utc_columns
 
     def fetch(schema: str, table: str) -> tuple[list[str], list[tuple]]:
         frame = spark_session.table(f"`{schema}`.`{table}`")
-        selected = [
-            f"cast(`{f.name}` as timestamp_ntz) as `{f.name}`"
-            if f.dataType.typeName() == "timestamp"
-            else f"`{f.name}`"
-            for f in frame.schema.fields
-        ]
+        selected = naive_utc_columns(frame)
         return list(frame.columns), [tuple(row) for row in frame.selectExpr(*selected).collect()]
 
     return fetch

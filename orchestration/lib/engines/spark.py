@@ -61,59 +61,138 @@ def session(environ: Mapping[str, str] | None = None):
     return builder.getOrCreate()
 
 
+def naive_utc_columns(frame) -> list[str]:
+    """Select expressions for `frame` with each TIMESTAMP as TIMESTAMP_NTZ. A Spark TIMESTAMP
+    is an instant, which collect() turns into the Python process's local time and Parquet
+    into an instant; as TIMESTAMP_NTZ in the UTC session zone it is the naive UTC value
+    DuckDB holds."""
+    return [
+        f"cast(`{f.name}` as timestamp_ntz) as `{f.name}`"
+        if f.dataType.typeName() == "timestamp"
+        else f"`{f.name}`"
+        for f in frame.schema.fields
+    ]
+
+
+def write_raw_parquet(source: duckdb.DuckDBPyConnection, table: str, folder: Path) -> Path:
+    """DuckDB's raw `table` as `<folder>/<table>.parquet`, the file Spark loads it from."""
+    parquet_file = folder / f"{table}.parquet"
+    parquet_literal = "'" + str(parquet_file).replace("'", "''") + "'"
+    source.execute(
+        f"copy (select * from {RAW_SCHEMA}.{quote_ident(table)}) to {parquet_literal}"
+        " (format parquet)"
+    )
+    return parquet_file
+
+
+def load_parquet(folder: Path, spark) -> dict[str, int]:
+    """Each `<table>.parquet` of `folder` as the managed table `raw.<table>`, replacing the
+    table of that name (Spark copies the files into its warehouse, so the folder can go);
+    return the rows loaded per table.
+
+    DuckDB's naive timestamps arrive as Spark's TIMESTAMP_NTZ and are cast to TIMESTAMP,
+    read in the UTC session zone: the type the models expect of a landed instant.
+    """
+    loaded: dict[str, int] = {}
+    spark.sql(f"create database if not exists {RAW_SCHEMA}")
+    for parquet_file in sorted(folder.glob("*.parquet")):
+        table = parquet_file.stem
+        frame = spark.read.parquet(str(parquet_file))
+        selected = [
+            f"cast(`{f.name}` as timestamp) as `{f.name}`"
+            if f.dataType.typeName() == "timestamp_ntz"
+            else f"`{f.name}`"
+            for f in frame.schema.fields
+        ]
+        spark.sql(f"drop table if exists {RAW_SCHEMA}.`{table}`")
+        frame.selectExpr(*selected).write.format("parquet").saveAsTable(f"{RAW_SCHEMA}.`{table}`")
+        loaded[table] = spark.table(f"{RAW_SCHEMA}.`{table}`").count()
+    return loaded
+
+
 def load_raw(candidate: Path, spark) -> dict[str, int]:
     """Replace Spark's raw schema with the candidate's; return the rows loaded per table.
 
     DuckDB writes each table to Parquet and Spark copies the files into managed tables of its
-    warehouse (its own bulk path), so the scratch files can go. DuckDB's naive timestamps
-    arrive as Spark's TIMESTAMP_NTZ and are cast to TIMESTAMP, read in the UTC session zone.
+    warehouse (its own bulk path), so the scratch files can go.
     """
-    tables = raw_tables(candidate)
-    loaded: dict[str, int] = {}
     spark.sql(f"drop database if exists {RAW_SCHEMA} cascade")
-    spark.sql(f"create database {RAW_SCHEMA}")
     with (
         tempfile.TemporaryDirectory(prefix="onefunnel-raw-") as scratch,
         duckdb.connect(str(candidate), read_only=True) as source,
     ):
-        for table, columns in tables.items():
-            parquet_file = Path(scratch) / f"{table}.parquet"
-            parquet_literal = "'" + str(parquet_file).replace("'", "''") + "'"
-            source.execute(
-                f"copy (select * from {RAW_SCHEMA}.{quote_ident(table)}) to {parquet_literal}"
-                " (format parquet)"
+        for table in raw_tables(candidate):
+            write_raw_parquet(source, table, Path(scratch))
+        return load_parquet(Path(scratch), spark)
+
+
+def export_schemas(spark, schemas: tuple[str, ...], folder: Path) -> dict[str, int]:
+    """Every table of `schemas` as Parquet files under `<folder>/<schema>/<table>/`, for
+    DuckDB to read, timestamps as naive UTC (`naive_utc_columns`) like the DuckDB target's
+    tables; return the rows written per `schema.table`."""
+    written: dict[str, int] = {}
+    for schema in schemas:
+        for table in sorted(t.name for t in spark.catalog.listTables(schema) if not t.isTemporary):
+            frame = spark.table(f"`{schema}`.`{table}`")
+            # one file a table: the tables a run publishes are small next to its raw data
+            frame.selectExpr(*naive_utc_columns(frame)).coalesce(1).write.mode("overwrite").parquet(
+                str(folder / schema / table)
             )
-            selected = [
-                f"cast(`{c}` as timestamp) as `{c}`" if t == "TIMESTAMP" else f"`{c}`"
-                for c, t in columns
-            ]
-            frame = spark.read.parquet(str(parquet_file)).selectExpr(*selected)
-            frame.write.format("parquet").saveAsTable(f"{RAW_SCHEMA}.`{table}`")
-            loaded[table] = spark.table(f"{RAW_SCHEMA}.`{table}`").count()
-    return loaded
+            written[f"{schema}.{table}"] = frame.count()
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m orchestration.lib.engines.spark CANDIDATE`: load its raw tables into the
-    Spark warehouse under ONEFUNNEL_SPARK_DIR."""
+    """One step on the Spark warehouse under ONEFUNNEL_SPARK_DIR (the one dbt's `spark` target
+    uses), as a process of its own, the metastore's only user while it runs:
+
+    python -m orchestration.lib.engines.spark CANDIDATE
+        replace Spark's raw schema with the raw tables of a run's DuckDB candidate;
+    python -m orchestration.lib.engines.spark --parquet DIR
+        replace the raw tables DIR holds as `<table>.parquet` (the spark target's ingestion);
+    python -m orchestration.lib.engines.spark --export DIR --schema marts --schema core
+        write every table of those schemas to Parquet under DIR (the spark target's publication).
+    """
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m orchestration.lib.engines.spark")
-    parser.add_argument("candidate", type=Path, help="<warehouse>.candidate.duckdb of a run")
+    parser.add_argument(
+        "candidate", type=Path, nargs="?", help="<warehouse>.candidate.duckdb of a run"
+    )
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--parquet", type=Path, metavar="DIR", help="load DIR/<table>.parquet")
+    step.add_argument("--export", type=Path, metavar="DIR", help="write tables to DIR")
+    parser.add_argument(
+        "--schema", action="append", default=[], help="a schema to export (repeatable)"
+    )
     parser.add_argument("--json", action="store_true", help="print {table: rows} as JSON")
     args = parser.parse_args(argv)
-    if not args.candidate.exists():
+    if (args.candidate is None) == (args.parquet is None and args.export is None):
+        parser.error("give one of CANDIDATE, --parquet DIR and --export DIR")
+    if args.export is not None and not args.schema:
+        parser.error("--export needs at least one --schema")
+    if args.candidate is not None and not args.candidate.exists():
         parser.error(f"no such file: {args.candidate}")
+    if args.parquet is not None and not args.parquet.is_dir():
+        parser.error(f"no such folder: {args.parquet}")
     spark = session()
     try:
-        loaded = load_raw(args.candidate, spark)
+        if args.export is not None:
+            counted = export_schemas(spark, tuple(args.schema), args.export)
+        else:
+            loaded = (
+                load_parquet(args.parquet, spark)
+                if args.parquet is not None
+                else load_raw(args.candidate, spark)
+            )
+            counted = {f"{RAW_SCHEMA}.{table}": rows for table, rows in loaded.items()}
     finally:
         spark.stop()
     if args.json:
-        print(json.dumps(loaded))
+        print(json.dumps(counted))
     else:
-        for table, rows in loaded.items():
-            print(f"raw.{table:28} {rows:>9} rows")
+        for name, rows in counted.items():
+            print(f"{name:32} {rows:>9} rows")
     return 0
 
 

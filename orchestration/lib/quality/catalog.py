@@ -127,8 +127,32 @@ def _table(settings: Settings, relation: str) -> str:
     return f"{settings.candidate_schema(schema)}.{table}"
 
 
+# Where Spark SQL spells a frame differently from DuckDB and PostgreSQL (which share these).
+SPARK = "spark"
+
+
 def _local_date(column: str, settings: Settings) -> str:
+    if settings.target == SPARK:
+        # a Spark TIMESTAMP is an instant (shown in the UTC session zone); from_utc_timestamp
+        # gives its wall-clock time in the reporting zone
+        return f"to_date(from_utc_timestamp({column}, '{_tz(settings)}'))"
     return f"cast(({column} at time zone 'UTC') at time zone '{_tz(settings)}' as date)"
+
+
+def _double(settings: Settings) -> str:
+    return "double" if settings.target == SPARK else "double precision"
+
+
+def _text(settings: Settings) -> str:
+    # Spark's varchar needs a length; its text type is `string`
+    return "string" if settings.target == SPARK else "varchar"
+
+
+def _days_between(later: str, earlier: str, settings: Settings) -> str:
+    # Spark's date - date is an interval, not a number of days
+    if settings.target == SPARK:
+        return f"datediff({later}, {earlier})"
+    return f"{later} - {earlier}"
 
 
 # ---------------------------------------------------------------- attribution transition
@@ -281,11 +305,11 @@ def _fx_coverage_sql(settings: Settings) -> str:
         from {_table(settings, "core.fct_payments")}
         where status = 'succeeded'
         union all
-        select 'ad spend', ad_platform || ' ' || campaign_id || ' ' || cast(spend_date as varchar),
+        select 'ad spend', ad_platform || ' ' || campaign_id || ' ' || cast(spend_date as {_text(settings)}),
             currency, has_fx_rate
         from {_table(settings, "core.fct_ad_spend_daily")}
         union all
-        select 'marketing cost', channel || ' ' || category || ' ' || cast(cost_month as varchar),
+        select 'marketing cost', channel || ' ' || category || ' ' || cast(cost_month as {_text(settings)}),
             currency, has_fx_rate
         from {_table(settings, "core.fct_marketing_costs_monthly")}
     """
@@ -343,8 +367,8 @@ def _revenue_reconciliation_sql(settings: Settings) -> str:
         )
         select
             cast(coalesce(mart.month, staged.month) as date) as month,
-            cast(mart.mart_revenue as double precision) as mart_revenue,
-            cast(staged.staged_revenue as double precision) as staged_revenue,
+            cast(mart.mart_revenue as {_double(settings)}) as mart_revenue,
+            cast(staged.staged_revenue as {_double(settings)}) as staged_revenue,
             coalesce(mart.mart_payments_count, 0) as mart_payments_count,
             coalesce(staged.staged_payments_count, 0) as staged_payments_count,
             abs(coalesce(mart.mart_revenue, 0) - coalesce(staged.staged_revenue, 0))
@@ -544,12 +568,12 @@ def _source_expectations(rules: SourceRules) -> Callable[[], list]:
 
 
 def _ingestion_sql(settings: Settings) -> str:
-    return """
+    return f"""
         select
             replace(entity, '__', '/') as entity,
             rows_read,
             rows_staged + rows_quarantined as rows_accounted,
-            case when rows_read > 0 then cast(rows_quarantined as double precision) / rows_read
+            case when rows_read > 0 then cast(rows_quarantined as {_double(settings)}) / rows_read
                 else 0 end
                 as quarantine_share
         from raw.ingestion_log
@@ -600,7 +624,7 @@ def _freshness_sql(settings: Settings) -> str:
         )
     return f"""
         with newest as ({" union all ".join(parts)})
-        select entity, newest_date, {as_of} - newest_date as lag_days
+        select entity, newest_date, {_days_between(as_of, "newest_date", settings)} as lag_days
         from newest
         order by entity
     """

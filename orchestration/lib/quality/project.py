@@ -18,6 +18,7 @@ from great_expectations.data_context import FileDataContext
 
 from orchestration.lib.paths import PROJECT_DIR
 from orchestration.lib.quality.catalog import VALIDATIONS, Validation
+from orchestration.lib.settings import Settings
 
 GX_ROOT = PROJECT_DIR / "expectations"
 GX_DIR = GX_ROOT / "gx"
@@ -35,6 +36,81 @@ def open_context(validation_results: Path, data_docs: Path) -> FileDataContext:
     os.environ[RESULTS_VARIABLE] = str(validation_results.absolute())
     os.environ[DATA_DOCS_VARIABLE] = str(data_docs.absolute())
     return gx.get_context(mode="file", project_root_dir=GX_ROOT)
+
+
+def _filesystem_store(base_directory: str, **options) -> dict:
+    return {
+        "class_name": "TupleFilesystemStoreBackend",
+        "base_directory": base_directory,
+        **options,
+    }
+
+
+def run_context(settings: Settings):
+    """An in-memory context over the committed suites, writing results and Data Docs beside
+    the warehouse of `settings`, for the engines whose data sources are made per run (a
+    frame's query holds the run's settings): the project's files stay as committed."""
+    in_memory = {"class_name": "InMemoryStoreBackend"}
+    config = {
+        "config_version": 4.0,
+        "analytics_enabled": False,
+        "progress_bars": {"globally": False},
+        "stores": {
+            "expectations_store": {
+                "class_name": "ExpectationsStore",
+                "store_backend": _filesystem_store(str(GX_DIR / "expectations")),
+            },
+            "validation_results_store": {
+                "class_name": "ValidationResultsStore",
+                "store_backend": _filesystem_store(str(settings.validation_results.absolute())),
+            },
+            "checkpoint_store": {"class_name": "CheckpointStore", "store_backend": in_memory},
+            "validation_definition_store": {
+                "class_name": "ValidationDefinitionStore",
+                "store_backend": in_memory,
+            },
+        },
+        "expectations_store_name": "expectations_store",
+        "validation_results_store_name": "validation_results_store",
+        "checkpoint_store_name": "checkpoint_store",
+        "data_docs_sites": {
+            "local_site": {
+                "class_name": "SiteBuilder",
+                "show_how_to_buttons": False,
+                "store_backend": _filesystem_store(str(settings.data_docs.absolute())),
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+    }
+    return gx.get_context(project_config=config, mode="ephemeral")
+
+
+def add_checkpoint(context, validation: Validation, batch_definition, wanted_format: dict):
+    """A validation definition of the validation's committed suite over `batch_definition`,
+    and its checkpoint, in a `run_context`; returns the checkpoint. Data Docs are built once
+    for all of a step's results (`build_run_docs`), not by each checkpoint."""
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(
+            name=validation.name,
+            data=batch_definition,
+            suite=context.suites.get(validation.name),
+        )
+    )
+    return context.checkpoints.add(
+        gx.Checkpoint(
+            name=validation.name,
+            validation_definitions=[definition],
+            result_format=wanted_format,
+        )
+    )
+
+
+def build_run_docs(context, checkpoint_results) -> None:
+    """Data Docs pages of these results, and the index once: each index build reads every
+    result kept beside the warehouse."""
+    context.build_data_docs(
+        resource_identifiers=[key for result in checkpoint_results for key in result.run_results]
+    )
 
 
 def result_format(validation: Validation) -> dict:

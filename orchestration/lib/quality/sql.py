@@ -2,9 +2,9 @@
 
 The frames (catalog.py) are queries on the candidate, written per run (as_of, time zone and
 candidate schemas are in their text), so a run's data source, assets, validation definitions
-and checkpoints live in an in-memory GX context. The suites do not: they are read from the
-committed project (`expectations/gx/expectations/`), and validation results and Data Docs go
-beside the warehouse, as the project's file context would write them. Great Expectations sends
+and checkpoints live in an in-memory GX context (`project.run_context`). The suites do not:
+they are read from the committed project, and validation results and Data Docs go beside
+the warehouse, as the project's file context would write them. Great Expectations sends
 each expectation's metric to the engine as SQL and reads back aggregates and at most a few
 offending rows, so a large table is never pulled into Python.
 """
@@ -17,7 +17,13 @@ from typing import Any
 import pandas as pd
 
 from orchestration.lib.quality.catalog import Bounds, Validation
-from orchestration.lib.quality.project import BATCH_DEFINITION, GX_DIR, result_format
+from orchestration.lib.quality.project import (
+    BATCH_DEFINITION,
+    add_checkpoint,
+    build_run_docs,
+    result_format,
+    run_context,
+)
 from orchestration.lib.quality.runner import Outcome, checkpoint_outcomes, runtime_parameters
 from orchestration.lib.settings import Settings
 
@@ -31,54 +37,6 @@ def sql_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
         name: value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
         for name, value in parameters.items()
     }
-
-
-def _filesystem_store(base_directory: str, **options) -> dict:
-    return {
-        "class_name": "TupleFilesystemStoreBackend",
-        "base_directory": base_directory,
-        **options,
-    }
-
-
-def sql_context(settings: Settings):
-    """An in-memory context over the committed suites, writing results and Data Docs beside
-    the warehouse of `settings`."""
-    import great_expectations as gx
-
-    in_memory = {"class_name": "InMemoryStoreBackend"}
-    config = {
-        "config_version": 4.0,
-        "analytics_enabled": False,
-        "progress_bars": {"globally": False},
-        "stores": {
-            "expectations_store": {
-                "class_name": "ExpectationsStore",
-                "store_backend": _filesystem_store(str(GX_DIR / "expectations")),
-            },
-            "validation_results_store": {
-                "class_name": "ValidationResultsStore",
-                "store_backend": _filesystem_store(str(settings.validation_results.absolute())),
-            },
-            "checkpoint_store": {"class_name": "CheckpointStore", "store_backend": in_memory},
-            "validation_definition_store": {
-                "class_name": "ValidationDefinitionStore",
-                "store_backend": in_memory,
-            },
-        },
-        "expectations_store_name": "expectations_store",
-        "validation_results_store_name": "validation_results_store",
-        "checkpoint_store_name": "checkpoint_store",
-        "data_docs_sites": {
-            "local_site": {
-                "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
-                "store_backend": _filesystem_store(str(settings.data_docs.absolute())),
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            }
-        },
-    }
-    return gx.get_context(project_config=config, mode="ephemeral")
 
 
 def keep_duckdb_connection() -> None:
@@ -107,30 +65,17 @@ def keep_duckdb_connection() -> None:
 
 
 def _checkpoint(context, datasource, validation: Validation, frame_sql: str, split_rows: int):
-    import great_expectations as gx
-
     # GX takes only a query that starts with `select`; some frames start with `with`
     asset = datasource.add_query_asset(
         validation.name, query=f"select * from ({frame_sql}) as frame"
-    )
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(
-            name=validation.name,
-            data=asset.add_batch_definition_whole_table(BATCH_DEFINITION),
-            suite=context.suites.get(validation.name),
-        )
     )
     wanted = result_format(validation)
     if validation.split_by:
         # on SQL, GX lists at most `partial_unexpected_count` offending rows even in COMPLETE
         # format; a frame split by entity needs every one to give each entity its result
         wanted["partial_unexpected_count"] = max(wanted["partial_unexpected_count"], split_rows)
-    return context.checkpoints.add(
-        gx.Checkpoint(
-            name=validation.name,
-            validation_definitions=[definition],
-            result_format=wanted,
-        )
+    return add_checkpoint(
+        context, validation, asset.add_batch_definition_whole_table(BATCH_DEFINITION), wanted
     )
 
 
@@ -149,7 +94,7 @@ def run_sql_validations(
         keep_duckdb_connection()
     bounds = bounds or Bounds.from_environment()
     parameters = sql_parameters(runtime_parameters(settings, bounds))
-    context = sql_context(settings)
+    context = run_context(settings)
     datasource = context.data_sources.add_sql(
         DATASOURCE,
         connection_string=connection_string,
@@ -178,11 +123,10 @@ def run_sql_validations(
             checkpoint = _checkpoint(context, datasource, validation, frame_sql, len(split_values))
             result = checkpoint.run(expectation_parameters=parameters)
             outcomes += checkpoint_outcomes(validation, result, rows_checked, split_values)
-            results += result.run_results
+            results.append(result)
     finally:
         _close(datasource, engine)
-    # once for the run, not after each checkpoint: every index build reads all kept results
-    context.build_data_docs(resource_identifiers=results)
+    build_run_docs(context, results)
     return outcomes
 
 

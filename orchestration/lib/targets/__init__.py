@@ -1,4 +1,5 @@
-"""Where a run builds and publishes the warehouse: DuckDB files or a PostgreSQL database.
+"""Where a run builds and publishes the warehouse: DuckDB files, a PostgreSQL database, or
+Spark building what is published as a DuckDB file.
 
 Every target goes through the same Dagster graph (ingest → dbt → validations → publication);
 what differs is where the landed rows go, where the validations compute and how a validated
@@ -39,6 +40,10 @@ class TargetSpec:
     # dbt builds `<schema><suffix>` so that a run never writes what readers see; empty where
     # the candidate is a database of its own (the DuckDB candidate file)
     candidate_schema_suffix: str = ""
+    # dbt's id of a test hashes its arguments as the adapter quotes them (`"Cost"` on DuckDB
+    # and PostgreSQL, `` `Cost` `` on Spark): where they differ, the run's dbt assets are
+    # defined from a manifest parsed for the target, not from the default one
+    own_dbt_manifest: bool = False
 
 
 TARGETS: dict[str, TargetSpec] = {
@@ -52,6 +57,15 @@ TARGETS: dict[str, TargetSpec] = {
             extra="postgres",
             candidate_schema_suffix="_candidate",
         ),
+        # Spark's warehouse belongs to the run (beside the warehouse file, `Settings.spark_dir`)
+        # and nobody reads it: validated tables are published as a DuckDB file
+        TargetSpec(
+            "spark",
+            "orchestration.lib.targets.spark",
+            requires=("dbt.adapters.spark", "pyspark"),
+            extra="spark",
+            own_dbt_manifest=True,
+        ),
     )
 }
 
@@ -63,6 +77,9 @@ class TargetUnavailable(RuntimeError):
 # One landing entity's rows, written by ingestion to the run's DuckDB candidate, handed on;
 # returns what it did, for the run's log, or None when there is nothing to say.
 LandEntity = Callable[["duckdb.DuckDBPyConnection", "Entity"], "str | None"]
+# Ingestion's own raw tables, rewritten with each entity: handed on with it (the models read
+# the quarantine, the landing validation the log)
+INGESTION_TABLES = ("quarantine", "ingestion_log")
 
 
 class Target(Protocol):

@@ -37,7 +37,7 @@ from orchestration.lib.quality.catalog import Validation
 from orchestration.lib.quality.runner import Outcome
 from orchestration.lib.quality.sql import run_sql_validations
 from orchestration.lib.settings import Settings
-from orchestration.lib.targets import LandEntity, TargetUnavailable
+from orchestration.lib.targets import INGESTION_TABLES, LandEntity, TargetUnavailable
 
 BI_ROLE_VARIABLE = "ONEFUNNEL_PG_BI_ROLE"
 DEFAULT_BI_ROLE = "onefunnel_bi"
@@ -45,8 +45,6 @@ AUDIT_SCHEMA = "audit"
 # what publication swaps in: the published schemas and the record of what they passed
 SWAPPED_SCHEMAS = (*PUBLISHED_SCHEMAS, AUDIT_SCHEMA)
 PREVIOUS_SUFFIX = "_previous"
-# the entity's rows in these ingestion tables are replaced, the entity's own table entirely
-INGESTION_TABLES = ("quarantine", "ingestion_log")
 
 
 def bi_role(environ=None) -> str:
