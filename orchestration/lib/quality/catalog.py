@@ -70,11 +70,13 @@ class Bounds:
         return cls(**values)
 
     def parameters(self, settings: Settings) -> dict:
-        """Suite parameters for one run (`$PARAMETER` values in the suites)."""
-        as_of = pd.Timestamp(settings.reporting_date())
+        """Suite parameters for one run (`$PARAMETER` values in the suites). Dates are
+        `datetime`: pandas and Spark compare with it, and SQLAlchemy can render it in the text
+        of GX's offending-row query, which it cannot do with a pandas Timestamp."""
+        as_of = pd.Timestamp(settings.reporting_date()).to_pydatetime()
         return {
             **{f.name: getattr(self, f.name) for f in fields(self)},
-            "earliest_date": pd.Timestamp(self.earliest_date),
+            "earliest_date": pd.Timestamp(self.earliest_date).to_pydatetime(),
             "latest_date": as_of + timedelta(days=self.max_days_after_as_of),
         }
 

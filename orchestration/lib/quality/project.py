@@ -38,12 +38,8 @@ def open_context(validation_results: Path, data_docs: Path) -> FileDataContext:
     return gx.get_context(mode="file", project_root_dir=GX_ROOT)
 
 
-def _filesystem_store(base_directory: str, **options) -> dict:
-    return {
-        "class_name": "TupleFilesystemStoreBackend",
-        "base_directory": base_directory,
-        **options,
-    }
+def _filesystem_store(base_directory: str) -> dict:
+    return {"class_name": "TupleFilesystemStoreBackend", "base_directory": base_directory}
 
 
 def run_context(settings: Settings):

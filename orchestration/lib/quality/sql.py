@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from orchestration.lib.quality.catalog import Bounds, Validation
 from orchestration.lib.quality.project import (
     BATCH_DEFINITION,
@@ -28,15 +26,6 @@ from orchestration.lib.quality.runner import Outcome, checkpoint_outcomes, runti
 from orchestration.lib.settings import Settings
 
 DATASOURCE = "onefunnel_warehouse"
-
-
-def sql_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """Suite parameters as SQLAlchemy can render them in a query's text: GX writes the
-    offending-row query with literal values, and SQLAlchemy knows datetime, not Timestamp."""
-    return {
-        name: value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
-        for name, value in parameters.items()
-    }
 
 
 def keep_duckdb_connection() -> None:
@@ -93,7 +82,7 @@ def run_sql_validations(
     if connection_string.startswith("duckdb"):
         keep_duckdb_connection()
     bounds = bounds or Bounds.from_environment()
-    parameters = sql_parameters(runtime_parameters(settings, bounds))
+    parameters = runtime_parameters(settings, bounds)
     context = run_context(settings)
     datasource = context.data_sources.add_sql(
         DATASOURCE,
@@ -139,10 +128,6 @@ def _close(datasource, execution_engine) -> None:
     datasource.get_engine().dispose()
 
 
-def duckdb_url(path) -> str:
-    return f"duckdb:///{path}"
-
-
 def run_duckdb_validations(
     warehouse, settings: Settings, validations: tuple[Validation, ...], bounds=None
 ) -> list[Outcome]:
@@ -150,7 +135,7 @@ def run_duckdb_validations(
     return run_sql_validations(
         settings,
         validations,
-        duckdb_url(warehouse),
+        f"duckdb:///{warehouse}",
         {"connect_args": {"read_only": True}},
         bounds,
     )
