@@ -368,14 +368,18 @@ def daily_increment(landing: Path, work: Path, args) -> Increment:
     new_files = link_tree(landing, held, is_last_day_drop)
     if not new_files:
         sys.exit(f"no daily drops dated {END} in {landing}")
-    setup = pipeline(daily_landing, work / "before", args, as_of=day_before)
+    # Every run uses the same warehouse path, as a daily schedule does: what is kept beside the
+    # warehouse (dbt's parse state among it) is then valid from one day to the next.
+    warehouse_dir, day_before_state = work / "warehouse", work / "day-before"
+    setup = pipeline(daily_landing, warehouse_dir, args, as_of=day_before)
+    # symlinks as symlinks: the published Parquet set is a link publication replaces
+    shutil.copytree(warehouse_dir, day_before_state, symlinks=True)
     runs = []
     for attempt in range(1, args.repeat + 1):
-        shutil.rmtree(work / "after", ignore_errors=True)
-        # symlinks as symlinks: the published Parquet set is a link publication replaces
-        shutil.copytree(work / "before", work / "after", symlinks=True)
+        shutil.rmtree(warehouse_dir)
+        shutil.copytree(day_before_state, warehouse_dir, symlinks=True)
         link_tree(held, daily_landing, lambda relative: True)
-        run = pipeline(daily_landing, work / "after", args, as_of=END, fresh=False)
+        run = pipeline(daily_landing, warehouse_dir, args, as_of=END, fresh=False)
         runs.append(run)
         print(f"  [{attempt}/{args.repeat}] increment {run.seconds:7.2f} s  "
               f"peak {gb(run.peak_rss)}  load ≤ {run.load_max:.2f}  "
@@ -385,7 +389,7 @@ def daily_increment(landing: Path, work: Path, args) -> Increment:
                 (daily_landing / path.relative_to(held)).unlink()
     floor_db = work / "floor.duckdb"
     floor_run = floor(landing, floor_db, args, as_of=END)
-    problems = compare(floor_db, work / "after" / "warehouse.duckdb")
+    problems = compare(floor_db, warehouse_dir / "warehouse.duckdb")
     if problems:
         print("\nTHE INCREMENT DIFFERS FROM THE FLOOR AS OF THE LAST DAY:")
         print("\n".join(problems))
@@ -598,8 +602,9 @@ def write_results(results: list[SizeResult], args, command: str, loads: tuple[fl
         "also builds the core facts and the alignment marts, validates and publishes.",
         "",
         f"Daily increment: the set without its drops dated {END} run in full as of the day "
-        f"before; then, {args.repeat} time(s) from a copy of that warehouse, the {END} drops "
-        "added and an incremental `onefunnel run` as of that day (medians). Its published "
+        f"before; then, {args.repeat} time(s), that warehouse restored to its state of the day "
+        f"before (at the same path, as a daily schedule runs), the {END} drops added and an "
+        "incremental `onefunnel run` as of that day (medians). Its published "
         "contract marts were compared with the floor's as of that day: equal. "
         + "; ".join(f"{s['size']}: {s['increment_rows']:,} new rows" for s in summaries)
         + ".",

@@ -124,3 +124,24 @@ def test_dbt_materializations_carry_row_counts_and_column_types(tmp_path):
         ("month", "DATE"),
         ("sql_count", "INTEGER"),
     ]
+
+
+def test_dbt_starts_without_dagster_dbts_in_process_dbt_setup(tmp_path, monkeypatch):
+    import dagster_dbt.core.resource
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.dbt.project import dbt_cli, onefunnel_dbt_project
+
+    # The hooks DbtCli overrides are dagster-dbt's own: were one renamed, the seconds it saves
+    # would come back without a word.
+    assert {"_cli_version", "_initialize_dbt_core_adapter"} <= set(vars(DbtCliResource))
+    spawned = []
+    monkeypatch.setattr(
+        dagster_dbt.core.resource, "check_output", lambda *args, **kw: spawned.append(args)
+    )
+    invocation = dbt_cli(onefunnel_dbt_project()).cli(["--quiet", "parse"], target_path=tmp_path)
+    invocation.wait()
+    assert invocation.is_successful()
+    assert invocation.adapter is None
+    assert spawned == []  # no `dbt --version` before dbt itself
+    assert (tmp_path / "manifest.json").exists()

@@ -82,6 +82,14 @@ class Settings:
         return self._beside_warehouse(".validations")
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's artifacts of the runs against this warehouse, its partial-parse state among
+        them. dbt parses the whole project again when the connection differs from the one the
+        state was saved with, and the connection names the candidate file: a folder per
+        warehouse keeps the state of yesterday's run valid for today's."""
+        return self._beside_warehouse(".dbt")
+
+    @property
     def spark_dir(self) -> Path:
         """The spark target's Spark warehouse and metastore: one per warehouse file, so the
         run lock that keeps two runs of a warehouse apart keeps its Spark tables apart too."""

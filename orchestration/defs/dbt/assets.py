@@ -65,7 +65,7 @@ def _dbt_build(
                         *extra_args,
                     ],
                     context=context,
-                    target_path=dbt_target_path(project, run_settings),
+                    target_path=dbt_target_path(run_settings),
                 ).stream()
             )
         except Exception as exc:  # noqa: BLE001 — re-raised once what was built is reported
