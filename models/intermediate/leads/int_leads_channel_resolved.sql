@@ -25,8 +25,10 @@ leads_in_scope as (
         created_at,
         {{ reporting_date('created_at') }} as created_date,
         segment,
-        lower(trim(utm_source)) as utm_source_normalized,
-        lower(trim(utm_medium)) as utm_medium_normalized,
+        -- a missing value spelled as the map spells it: the literal value `(empty)` matches the
+        -- same rows of the map as a missing one, so the two may share a key
+        coalesce(lower(trim(utm_source)), '(empty)') as utm_source_key,
+        coalesce(lower(trim(utm_medium)), '(empty)') as utm_medium_key,
         utm_source,
         utm_medium,
         utm_campaign,
@@ -39,28 +41,33 @@ leads_in_scope as (
 
 ),
 
-channel_candidates as (
+-- A lead's channel depends only on its pair of utm values: the map is matched once per pair
+-- (dozens), not once per lead (millions), and the leads join their pair's channel on equality.
+utm_pairs as (
+
+    select distinct
+        utm_source_key,
+        utm_medium_key
+
+    from leads_in_scope
+
+),
+
+pair_candidates as (
 
     select
-        leads_in_scope.lead_id,
+        utm_pairs.utm_source_key,
+        utm_pairs.utm_medium_key,
         channel_map.channel,
         row_number() over (
-            partition by leads_in_scope.lead_id
+            partition by utm_pairs.utm_source_key, utm_pairs.utm_medium_key
             order by channel_map.priority
         ) as match_rank
 
-    from leads_in_scope
+    from utm_pairs
     inner join channel_map
-        on (
-            channel_map.utm_source = '*'
-            or (channel_map.utm_source = '(empty)' and leads_in_scope.utm_source_normalized is null)
-            or channel_map.utm_source = leads_in_scope.utm_source_normalized
-        )
-        and (
-            channel_map.utm_medium = '*'
-            or (channel_map.utm_medium = '(empty)' and leads_in_scope.utm_medium_normalized is null)
-            or channel_map.utm_medium = leads_in_scope.utm_medium_normalized
-        )
+        on (channel_map.utm_source = '*' or channel_map.utm_source = utm_pairs.utm_source_key)
+        and (channel_map.utm_medium = '*' or channel_map.utm_medium = utm_pairs.utm_medium_key)
 
 ),
 
@@ -72,7 +79,7 @@ resolved as (
         leads_in_scope.created_date,
         {{ month_start('leads_in_scope.created_date') }} as created_month,
         leads_in_scope.segment,
-        coalesce(channel_candidates.channel, 'other') as channel,
+        coalesce(pair_candidates.channel, 'other') as channel,
         leads_in_scope.utm_source,
         leads_in_scope.utm_medium,
         leads_in_scope.utm_campaign,
@@ -82,9 +89,10 @@ resolved as (
         leads_in_scope.phone_hash
 
     from leads_in_scope
-    left join channel_candidates
-        on channel_candidates.lead_id = leads_in_scope.lead_id
-        and channel_candidates.match_rank = 1
+    left join pair_candidates
+        on pair_candidates.utm_source_key = leads_in_scope.utm_source_key
+        and pair_candidates.utm_medium_key = leads_in_scope.utm_medium_key
+        and pair_candidates.match_rank = 1
     where leads_in_scope.created_date <= {{ as_of_date() }}
 
 )
