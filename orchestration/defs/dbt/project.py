@@ -16,7 +16,7 @@ from packaging import version
 
 from orchestration.lib.paths import PROJECT_DIR
 from orchestration.lib.settings import Settings
-from orchestration.lib.targets import DEFAULT_TARGET, TARGETS
+from orchestration.lib.targets import TARGETS
 
 PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
 
