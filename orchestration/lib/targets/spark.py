@@ -9,7 +9,7 @@ published as the DuckDB file BI tools open (SPEC §3).
 * dbt builds the models on Spark (profiles.yml's `spark` output, dbt-spark's `session`
   method) in the Spark warehouse of this warehouse file, `<warehouse>.spark/` (its Parquet
   tables and the Derby metastore). Nobody reads that warehouse but the run, so the schemas
-  keep their names; the manifest goes to `target/spark/`.
+  keep their names; the manifest goes to `<warehouse>.dbt/spark/`.
 * Great Expectations validates on Spark: each frame of the catalogue is a Spark SQL query,
   validated as a Spark dataframe (`orchestration.lib.quality.spark`); outcomes come back as
   JSON and are recorded in the DuckDB candidate, as on the other targets.
