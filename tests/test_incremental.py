@@ -175,3 +175,41 @@ def test_full_refresh_reads_every_file_again(daily):
     landing, warehouse = daily
     run(landing, warehouse, LAST_DAY, "--full-refresh")
     assert {mode for mode, _ in loads(warehouse).values()} == {"full"}
+
+
+def test_a_changed_setting_rebuilds_the_incremental_tables(complete, tmp_path):
+    """Staging keeps the rows it stored; what it was built with is fingerprinted (project
+    files, dbt version, target, time zone, base currency) and a change rebuilds it in full."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    candidate = warehouse.with_name("warehouse.candidate.duckdb")
+    deliver(complete, landing, FIRST_CUT)
+    run(landing, warehouse, FIRST_CUT)
+
+    def region_of_first_lead() -> str:
+        with duckdb.connect(str(candidate), read_only=True) as con:
+            (region,) = con.execute(
+                "select region from staging.stg_crm__leads order by lead_id limit 1"
+            ).fetchone()
+            return region
+
+    # A row as an older model would have staged it: nothing new lands, so it stays.
+    with duckdb.connect(str(candidate)) as con:
+        con.execute(
+            "update staging.stg_crm__leads set region = 'staged by an older model'"
+            " where lead_id = (select min(lead_id) from staging.stg_crm__leads)"
+        )
+    run(landing, warehouse, FIRST_CUT)
+    assert region_of_first_lead() == "staged by an older model"
+
+    status = main(
+        ["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", FIRST_CUT]
+        + ["--timezone", "Europe/Berlin", "--no-progress"]
+    )
+    assert status == 0
+    assert region_of_first_lead() != "staged by an older model"
+    assert sorted(
+        p.name for p in (tmp_path / "warehouse.dbt" / "duckdb").glob("*.fingerprint")
+    ) == [
+        "dbt_models.fingerprint",
+        "dbt_staging.fingerprint",
+    ]

@@ -18,7 +18,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.defs.dbt.project import (
     dbt_cli,
     dbt_target_path,
+    incremental_state_is_current,
     onefunnel_dbt_project,
+    record_build,
     settings_environment,
     target_manifest,
 )
@@ -49,8 +51,15 @@ def _dbt_build(
     extra_args: tuple[str, ...] = (),
 ):
     run_settings = settings.resolved()
+    step = context.assets_def.node_def.name
     events, failure = [], None
     if settings.full_refresh:
+        extra_args = (*extra_args, "--full-refresh")
+    elif not incremental_state_is_current(run_settings, step):
+        context.log.info(
+            "dbt rebuilds every table of this step: no record of an earlier build of this"
+            " warehouse from the same project files, dbt version, target and settings"
+        )
         extra_args = (*extra_args, "--full-refresh")
     with settings_environment(run_settings):
         try:
@@ -79,6 +88,9 @@ def _dbt_build(
         yield from events
     if failure is not None:
         raise failure
+    # A subset (one model materialized from the UI) leaves the step's other tables as they were.
+    if set(context.selected_asset_keys) == set(context.assets_def.keys):
+        record_build(run_settings, step)
 
 
 def build_dbt_assets(manifest: Path) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
+import json
 import os
 import shutil
 import sys
@@ -21,13 +23,17 @@ from orchestration.lib.targets import TARGETS
 PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests/dbt")
 
 
-def _newest_input_mtime() -> float:
-    newest = 0.0
+def _project_files() -> list[Path]:
+    files = []
     for name in PROJECT_INPUTS:
         path = PROJECT_DIR / name
         paths = [path] if path.is_file() else path.rglob("*") if path.is_dir() else []
-        newest = max([newest, *(p.stat().st_mtime for p in paths if p.is_file())])
-    return newest
+        files.extend(p for p in paths if p.is_file())
+    return sorted(files)
+
+
+def _newest_input_mtime() -> float:
+    return max([0.0, *(path.stat().st_mtime for path in _project_files())])
 
 
 def dbt_executable() -> str:
@@ -75,6 +81,40 @@ def dbt_target_path(settings: Settings) -> Path:
     """Where dbt writes for a run: a folder per warehouse (`Settings.dbt_target`), a subfolder
     per target. The manifest the definitions read stays in the project's own target folder."""
     return settings.dbt_target / settings.target
+
+
+def build_fingerprint(settings: Settings) -> str:
+    """What a warehouse's incremental tables are built from, besides the data: the project's
+    files, the dbt version, the target and the settings the models read other than the day
+    (`as_of` moves every day; the models handle that themselves)."""
+    digest = hashlib.sha256()
+    for path in _project_files():
+        digest.update(path.relative_to(PROJECT_DIR).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    context = [importlib.metadata.version("dbt-core"), settings.target, settings.timezone]
+    digest.update(json.dumps([*context, settings.base_currency]).encode())
+    return digest.hexdigest()
+
+
+def _fingerprint_file(settings: Settings, step: str) -> Path:
+    return dbt_target_path(settings) / f"{step}.fingerprint"
+
+
+def incremental_state_is_current(settings: Settings, step: str) -> bool:
+    """Whether the incremental tables of dbt step `step` were last built from what this run
+    builds from. dbt updates an incremental table with the model as it is now and keeps the
+    rows it stored before, so rows stored under an older model, an older map or another time
+    zone would stay as they were: when anything of the fingerprint changed, the step rebuilds
+    in full."""
+    recorded = _fingerprint_file(settings, step)
+    return recorded.exists() and recorded.read_text(encoding="utf-8") == build_fingerprint(settings)
+
+
+def record_build(settings: Settings, step: str) -> None:
+    """After the whole of dbt step `step` was built: the state the next run may update."""
+    recorded = _fingerprint_file(settings, step)
+    recorded.parent.mkdir(parents=True, exist_ok=True)
+    recorded.write_text(build_fingerprint(settings), encoding="utf-8")
 
 
 def target_manifest(project: DbtProject, settings: Settings) -> Path:
