@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import great_expectations.expectations as gxe
 import pandas as pd
@@ -614,15 +615,31 @@ FRESHNESS_DATES = (
 )
 
 
+def _end_of_as_of_utc(settings: Settings) -> str:
+    """The UTC instant at which the day after as_of begins in the reporting zone, as a
+    timestamp literal: a timestamp before it is dated on or before as_of."""
+    next_day = datetime.combine(
+        settings.reporting_date() + timedelta(days=1), time(0), ZoneInfo(settings.timezone)
+    )
+    return f"timestamp '{next_day.astimezone(UTC).replace(tzinfo=None).isoformat(sep=' ')}'"
+
+
 def _freshness_sql(settings: Settings) -> str:
     as_of = f"date '{_as_of(settings)}'"
     parts = []
     for entity, model, column in FRESHNESS_DATES:
-        day = _local_date(column, settings) if column.endswith("_at") else column
+        if column.endswith("_at"):
+            # The local date rises with the instant (unless a zone sets its clocks back across
+            # midnight): the newest day on or before as_of is the date of the newest instant
+            # before the end of as_of, converted once rather than for each of millions of rows.
+            newest = _local_date(f"max({column})", settings)
+            within = f"{column} < {_end_of_as_of_utc(settings)}"
+        else:
+            newest, within = f"max({column})", f"{column} <= {as_of}"
         parts.append(
-            f"select '{entity}' as entity, max({day}) as newest_date"
+            f"select '{entity}' as entity, {newest} as newest_date"
             f" from {_table(settings, 'staging.' + model)}"
-            f" where {day} <= {as_of}"
+            f" where {within}"
         )
     return f"""
         with newest as ({" union all ".join(parts)})
