@@ -50,7 +50,7 @@ class DbtCli(DbtCliResource):
     `fetch_row_counts` and `fetch_column_metadata`; the dbt assets read row counts and column
     types from the candidate themselves), and once per process it runs `dbt --version` to
     learn which dbt it starts. Measured at a million leads: about 6 s and 2.5 s a run. The dbt
-    beside this Python is the dbt-core installed with it. tests/test_dagster_definitions.py
+    beside this Python is the dbt-core installed with it. tests/test_definitions.py
     fails if dagster-dbt renames either hook.
     """
 
