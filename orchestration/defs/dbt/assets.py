@@ -16,11 +16,12 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.project import (
+    build_fingerprint,
     dbt_cli,
     dbt_target_path,
-    incremental_state_is_current,
     onefunnel_dbt_project,
     record_build,
+    recorded_fingerprint,
     settings_environment,
     target_manifest,
 )
@@ -52,10 +53,11 @@ def _dbt_build(
 ):
     run_settings = settings.resolved()
     step = context.assets_def.node_def.name
+    fingerprint = build_fingerprint(run_settings)
     events, failure = [], None
     if settings.full_refresh:
         extra_args = (*extra_args, "--full-refresh")
-    elif not incremental_state_is_current(run_settings, step):
+    elif recorded_fingerprint(run_settings, step) != fingerprint:
         context.log.info(
             "dbt rebuilds every table of this step: no record of an earlier build of this"
             " warehouse from the same project files, dbt version, target and settings"
@@ -90,7 +92,7 @@ def _dbt_build(
         raise failure
     # A subset (one model materialized from the UI) leaves the step's other tables as they were.
     if set(context.selected_asset_keys) == set(context.assets_def.keys):
-        record_build(run_settings, step)
+        record_build(run_settings, step, fingerprint)
 
 
 def build_dbt_assets(manifest: Path) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:

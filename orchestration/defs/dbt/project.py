@@ -91,8 +91,13 @@ def build_fingerprint(settings: Settings) -> str:
     for path in _project_files():
         digest.update(path.relative_to(PROJECT_DIR).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
-    context = [importlib.metadata.version("dbt-core"), settings.target, settings.timezone]
-    digest.update(json.dumps([*context, settings.base_currency]).encode())
+    context = [
+        importlib.metadata.version("dbt-core"),
+        settings.target,
+        settings.timezone,
+        settings.base_currency,
+    ]
+    digest.update(json.dumps(context).encode())
     return digest.hexdigest()
 
 
@@ -100,21 +105,20 @@ def _fingerprint_file(settings: Settings, step: str) -> Path:
     return dbt_target_path(settings) / f"{step}.fingerprint"
 
 
-def incremental_state_is_current(settings: Settings, step: str) -> bool:
-    """Whether the incremental tables of dbt step `step` were last built from what this run
-    builds from. dbt updates an incremental table with the model as it is now and keeps the
-    rows it stored before, so rows stored under an older model, an older map or another time
-    zone would stay as they were: when anything of the fingerprint changed, the step rebuilds
-    in full."""
+def recorded_fingerprint(settings: Settings, step: str) -> str | None:
+    """The fingerprint the incremental tables of dbt step `step` were last built from. dbt
+    updates an incremental table with the model as it is now and keeps the rows it stored
+    before, so rows stored under an older model, an older map or another time zone would stay
+    as they were: when the fingerprint changed, the step rebuilds in full."""
     recorded = _fingerprint_file(settings, step)
-    return recorded.exists() and recorded.read_text(encoding="utf-8") == build_fingerprint(settings)
+    return recorded.read_text(encoding="utf-8") if recorded.exists() else None
 
 
-def record_build(settings: Settings, step: str) -> None:
+def record_build(settings: Settings, step: str, fingerprint: str) -> None:
     """After the whole of dbt step `step` was built: the state the next run may update."""
     recorded = _fingerprint_file(settings, step)
     recorded.parent.mkdir(parents=True, exist_ok=True)
-    recorded.write_text(build_fingerprint(settings), encoding="utf-8")
+    recorded.write_text(fingerprint, encoding="utf-8")
 
 
 def target_manifest(project: DbtProject, settings: Settings) -> Path:
