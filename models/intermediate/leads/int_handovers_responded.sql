@@ -1,7 +1,10 @@
 {#- One row per SQL with sales' first response to it: the earliest activity by a user of the
     sales team on the lead, or on any of the lead's deals, at or after the handover time and
     on or before as_of. An activity by a marketer, or one logged before the handover, is no
-    response. The SLA mart compares the hours it took with the segment's target. -#}
+    response. The SLA mart compares the hours it took with the segment's target.
+
+    Nothing here depends on as_of but what is dated after it, so a daily run updates only
+    the SQLs whose rows changed; how long an unanswered SQL has waited is the mart's. -#}
 with
 
 handovers as (
@@ -101,12 +104,7 @@ final as (
         responses_ranked.activity_id as first_response_activity_id,
         responses_ranked.user_id as first_response_user_id,
         responses_ranked.occurred_at as first_response_at,
-        {{ hours_between('handovers.handover_at', 'responses_ranked.occurred_at') }} as response_hours,
-        -- hours from the handover to the end of as_of, where an unanswered SQL stands
-        {{ hours_between(
-            to_reporting_time('handovers.handover_at'),
-            'cast(' ~ dbt.dateadd('day', 1, as_of_date()) ~ ' as ' ~ dbt.type_timestamp() ~ ')'
-        ) }} as hours_open_at_as_of
+        {{ hours_between('handovers.handover_at', 'responses_ranked.occurred_at') }} as response_hours
 
     from handovers
     left join responses_ranked

@@ -17,6 +17,20 @@ sla_targets as (
 
 ),
 
+waiting as (
+
+    select
+        handovers_responded.*,
+        -- hours from the handover to the end of as_of, where an unanswered SQL stands
+        {{ hours_between(
+            to_reporting_time('handovers_responded.handover_at'),
+            'cast(' ~ dbt.dateadd('day', 1, as_of_date()) ~ ' as ' ~ dbt.type_timestamp() ~ ')'
+        ) }} as hours_open_at_as_of
+
+    from handovers_responded
+
+),
+
 judged as (
 
     select
@@ -46,7 +60,7 @@ judged as (
             else 0
         end as is_pending
 
-    from handovers_responded
+    from waiting as handovers_responded
     left join sla_targets
         on sla_targets.segment = handovers_responded.segment
 
