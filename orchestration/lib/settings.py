@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -109,6 +109,13 @@ class Settings:
     def reporting_date(self) -> date:
         """`as_of`, or today in the reporting time zone."""
         return self.as_of or datetime.now(ZoneInfo(self.timezone)).date()
+
+    def end_of_day_utc(self, day: date) -> datetime:
+        """The instant, in UTC without a zone as the warehouse stores instants, at which the day
+        after `day` begins in the reporting time zone: an instant before it is dated on or
+        before `day`."""
+        next_day = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(self.timezone))
+        return next_day.astimezone(UTC).replace(tzinfo=None)
 
     def for_run(self) -> Settings:
         """These settings with `as_of` fixed, so every step of one run counts the same day."""

@@ -2,17 +2,21 @@
     recipient of a handover, so it is read from what sales did with it: the user who gave
     sales' first verdict, else the owner of the lead's first deal; `unassigned` when neither
     exists yet. -#}
+{{ updated_by_lead() }}
+-- depends_on: {{ ref('int_leads_to_update') }}
 with
 
 handovers as (
 
     select * from {{ ref('int_leads_handed_over') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 
 lead_events as (
 
     select * from {{ ref('int_lead_events_mapped') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 

@@ -5,11 +5,14 @@
 
     Nothing here depends on as_of but what is dated after it, so a daily run updates only
     the SQLs whose rows changed; how long an unanswered SQL has waited is the mart's. -#}
+{{ updated_by_lead() }}
+-- depends_on: {{ ref('int_leads_to_update') }}
 with
 
 handovers as (
 
     select * from {{ ref('int_leads_handed_over') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 
@@ -60,6 +63,7 @@ activities_by_lead as (
     from sales_activities
     left join deals
         on deals.deal_id = sales_activities.deal_id
+    where {{ among_leads_to_update('coalesce(deals.lead_id, sales_activities.lead_id)') }}
 
     union
 
@@ -71,6 +75,7 @@ activities_by_lead as (
 
     from sales_activities
     where lead_id is not null
+        and {{ among_leads_to_update('lead_id') }}
 
 ),
 

@@ -4,11 +4,14 @@
     join: an unmapped name keeps a NULL stage and fails this model's not_null test instead
     of silently losing the event. Events of leads missing from the export are kept here;
     the models that count leads decide what such an event is worth. -#}
+{{ updated_by_lead() }}
+-- depends_on: {{ ref('int_leads_to_update') }}
 with
 
 lead_events as (
 
     select * from {{ ref('stg_crm__lead_events') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 

@@ -10,23 +10,28 @@
     - accepted: sales' first verdict when it is `accepted`; otherwise the creation of the
       lead's first deal (sales working a deal took the lead), not before the handover;
     - won: the lead's first won deal, closed on or before as_of. -#}
+{{ updated_by_lead() }}
+-- depends_on: {{ ref('int_leads_to_update') }}
 with
 
 leads as (
 
     select * from {{ ref('int_leads_channel_resolved') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 
 lead_events as (
 
     select * from {{ ref('int_lead_events_mapped') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 
 handovers as (
 
     select * from {{ ref('int_leads_handed_over') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 

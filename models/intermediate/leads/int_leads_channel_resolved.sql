@@ -4,11 +4,14 @@
     Channel: the first row of seeds/channel_map (by priority) whose utm_source and utm_medium
     match the lead's, compared lower-cased and trimmed; `*` matches anything, `(empty)`
     matches a missing value. The map ends in `*,*` → other, so every lead gets a channel. -#}
+{{ updated_by_lead() }}
+-- depends_on: {{ ref('int_leads_to_update') }}
 with
 
 leads as (
 
     select * from {{ ref('stg_crm__leads') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 

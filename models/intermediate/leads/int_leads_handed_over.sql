@@ -14,23 +14,28 @@
     The lead's deal milestones (first deal, first win) are derived here too, because this is
     where the lead side reads deals: every lead with a deal is handed over, so the table
     holds them all. -#}
+{{ updated_by_lead() }}
+-- depends_on: {{ ref('int_leads_to_update') }}
 with
 
 leads as (
 
     select * from {{ ref('int_leads_channel_resolved') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 
 lead_events as (
 
     select * from {{ ref('int_lead_events_mapped') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 
 deals as (
 
     select * from {{ ref('stg_crm__deals') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 

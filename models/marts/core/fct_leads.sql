@@ -2,23 +2,28 @@
     funnel: first MQL, handover and sales' verdict, first deal and first win. Contact
     details (e-mail, phone, company name) stay in staging: nothing downstream needs to
     reach a person, only the salted hashes that recognise one. -#}
+{{ updated_by_lead() }}
+-- depends_on: {{ ref('int_leads_to_update') }}
 with
 
 leads as (
 
     select * from {{ ref('int_leads_channel_resolved') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 
 lead_events as (
 
     select * from {{ ref('int_lead_events_mapped') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 
 handovers as (
 
     select * from {{ ref('int_leads_handed_over') }}
+    where {{ among_leads_to_update('lead_id') }}
 
 ),
 

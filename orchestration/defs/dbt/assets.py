@@ -7,6 +7,7 @@ check the SQL, not the data: CI runs them (tests/test_dbt_unit_tests.py), the da
 
 import json
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,14 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.dbt.project import (
+    BuildRecord,
     build_fingerprint,
     dbt_cli,
     dbt_target_path,
+    environment,
     onefunnel_dbt_project,
     record_build,
-    recorded_fingerprint,
+    recorded_build,
     settings_environment,
     target_manifest,
 )
@@ -50,20 +53,30 @@ def _dbt_build(
     dbt: DbtCliResource,
     settings: PipelineSettings,
     extra_args: tuple[str, ...] = (),
+    updates_by_lead: bool = False,
 ):
     run_settings = settings.resolved()
     step = context.assets_def.node_def.name
-    fingerprint = build_fingerprint(run_settings)
-    events, failure = [], None
+    # A subset (one model materialized from the UI) leaves the step's other tables as they were.
+    whole_step = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    build = BuildRecord(
+        build_fingerprint(run_settings),
+        run_settings.reporting_date(),
+        datetime.now(UTC).replace(tzinfo=None),
+    )
+    events, failure, changes = [], None, {}
     if settings.full_refresh:
         extra_args = (*extra_args, "--full-refresh")
-    elif recorded_fingerprint(run_settings, step) != fingerprint:
-        context.log.info(
-            "dbt rebuilds every table of this step: no record of an earlier build of this"
-            " warehouse from the same project files, dbt version, target and settings"
-        )
-        extra_args = (*extra_args, "--full-refresh")
-    with settings_environment(run_settings):
+    else:
+        last = recorded_build(run_settings, step)
+        rebuild = _rebuild_reason(run_settings, last, build, updates_by_lead)
+        if rebuild is not None:
+            context.log.info(f"dbt rebuilds every table of this step: {rebuild}")
+            extra_args = (*extra_args, "--full-refresh")
+        elif updates_by_lead and whole_step:
+            # a subset computes its lead-level models for every lead
+            changes = lead_changes_environment(run_settings, last)
+    with settings_environment(run_settings), environment(changes):
         try:
             events.extend(
                 dbt.cli(
@@ -90,9 +103,51 @@ def _dbt_build(
         yield from events
     if failure is not None:
         raise failure
-    # A subset (one model materialized from the UI) leaves the step's other tables as they were.
-    if set(context.selected_asset_keys) == set(context.assets_def.keys):
-        record_build(run_settings, step, fingerprint)
+    if whole_step:
+        record_build(run_settings, step, build)
+
+
+def _rebuild_reason(
+    settings: Settings, last: BuildRecord | None, build: BuildRecord, updates_by_lead: bool
+) -> str | None:
+    """Why the step's incremental tables cannot be updated from the last build, if they
+    cannot (macros/updated_by_lead.sql lists what updating per lead relies on)."""
+    if last is None or last.fingerprint != build.fingerprint:
+        return (
+            "no record of an earlier build of this warehouse from the same project files,"
+            " dbt version, target and settings"
+        )
+    if not updates_by_lead:
+        return None
+    if build.as_of < last.as_of:
+        return f"as_of {build.as_of} is before {last.as_of}, the day they were built up to"
+    reloaded = _crm_entity_reloaded_since(settings, last.started)
+    if reloaded is not None:
+        return f"{reloaded} was loaded again in full since they were built"
+    return None
+
+
+def _crm_entity_reloaded_since(settings: Settings, started: datetime) -> str | None:
+    """A CRM entity whose every landing file was loaded after `started`: a reload, which
+    may have dropped records without a trace in the new rows."""
+    try:
+        with duckdb.connect(str(settings.candidate), read_only=True) as con:
+            row = con.execute(
+                "select entity from raw.landing_files where entity like 'crm/%'"
+                " group by entity having min(loaded_at) >= ? order by entity limit 1",
+                [started],
+            ).fetchone()
+    except duckdb.Error as exc:
+        return f"the record of loaded files could not be read ({exc})"
+    return row[0] if row else None
+
+
+def lead_changes_environment(settings: Settings, last: BuildRecord) -> dict[str, str]:
+    """For dbt: since when the lead-level models look for changed leads."""
+    return {
+        "ONEFUNNEL_CHANGES_LOADED_SINCE": last.started.isoformat(sep=" "),
+        "ONEFUNNEL_CHANGES_DATED_FROM": settings.end_of_day_utc(last.as_of).isoformat(sep=" "),
+    }
 
 
 def build_dbt_assets(manifest: Path) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
@@ -123,7 +178,7 @@ def build_dbt_assets(manifest: Path) -> tuple[dg.AssetsDefinition, dg.AssetsDefi
         name="dbt_models",
     )
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
-        yield from _dbt_build(context, dbt, settings)
+        yield from _dbt_build(context, dbt, settings, updates_by_lead=True)
 
     return dbt_staging, dbt_models
 

@@ -10,6 +10,8 @@ import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -101,24 +103,54 @@ def build_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def _fingerprint_file(settings: Settings, step: str) -> Path:
-    return dbt_target_path(settings) / f"{step}.fingerprint"
+@dataclass(frozen=True)
+class BuildRecord:
+    """The last complete build of a dbt step in a warehouse: what it was built from (the
+    fingerprint), the day it counted up to, and when it started (UTC, without a zone, as the
+    warehouse stores load times: every row loaded before the build was built from)."""
+
+    fingerprint: str
+    as_of: date
+    started: datetime
 
 
-def recorded_fingerprint(settings: Settings, step: str) -> str | None:
-    """The fingerprint the incremental tables of dbt step `step` were last built from. dbt
-    updates an incremental table with the model as it is now and keeps the rows it stored
-    before, so rows stored under an older model, an older map or another time zone would stay
-    as they were: when the fingerprint changed, the step rebuilds in full."""
-    recorded = _fingerprint_file(settings, step)
-    return recorded.read_text(encoding="utf-8") if recorded.exists() else None
+def _record_file(settings: Settings, step: str) -> Path:
+    return dbt_target_path(settings) / f"{step}.build.json"
 
 
-def record_build(settings: Settings, step: str, fingerprint: str) -> None:
+def recorded_build(settings: Settings, step: str) -> BuildRecord | None:
+    """The last complete build of dbt step `step`. dbt updates an incremental table with the
+    model as it is now and keeps the rows it stored before, so rows stored under an older
+    model, an older map or another time zone would stay as they were: the step rebuilds in
+    full unless this record says its tables were built like this run's."""
+    recorded = _record_file(settings, step)
+    if not recorded.exists():
+        return None
+    try:
+        fields = json.loads(recorded.read_text(encoding="utf-8"))
+        return BuildRecord(
+            fields["fingerprint"],
+            date.fromisoformat(fields["as_of"]),
+            datetime.fromisoformat(fields["started"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def record_build(settings: Settings, step: str, build: BuildRecord) -> None:
     """After the whole of dbt step `step` was built: the state the next run may update."""
-    recorded = _fingerprint_file(settings, step)
+    recorded = _record_file(settings, step)
     recorded.parent.mkdir(parents=True, exist_ok=True)
-    recorded.write_text(fingerprint, encoding="utf-8")
+    recorded.write_text(
+        json.dumps(
+            {
+                "fingerprint": build.fingerprint,
+                "as_of": build.as_of.isoformat(),
+                "started": build.started.isoformat(),
+            }
+        ),
+        encoding="utf-8",
+    )
 
 
 def target_manifest(project: DbtProject, settings: Settings) -> Path:
@@ -138,8 +170,15 @@ def target_manifest(project: DbtProject, settings: Settings) -> Path:
 @contextmanager
 def settings_environment(settings: Settings) -> Iterator[None]:
     """Expose the run's settings to dbt's profile (which reads only the environment)."""
-    saved = {name: os.environ.get(name) for name in settings.environment()}
-    os.environ.update(settings.environment())
+    with environment(settings.environment()):
+        yield
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set `values` in this process's environment, which dbt inherits, and restore it after."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:

@@ -16,8 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import great_expectations.expectations as gxe
 import pandas as pd
@@ -618,10 +617,8 @@ FRESHNESS_DATES = (
 def _end_of_as_of_utc(settings: Settings) -> str:
     """The UTC instant at which the day after as_of begins in the reporting zone, as a
     timestamp literal: a timestamp before it is dated on or before as_of."""
-    next_day = datetime.combine(
-        settings.reporting_date() + timedelta(days=1), time(0), ZoneInfo(settings.timezone)
-    )
-    return f"timestamp '{next_day.astimezone(UTC).replace(tzinfo=None).isoformat(sep=' ')}'"
+    end = settings.end_of_day_utc(settings.reporting_date())
+    return f"timestamp '{end.isoformat(sep=' ')}'"
 
 
 def _freshness_sql(settings: Settings) -> str:
