@@ -8,7 +8,8 @@
     - as_of only cuts off what is dated after it (a column that moves with as_of, like how long
       an SQL has waited, belongs in a mart);
     - the code, maps and settings are those of the last build, and the CRM's records were
-      appended to, not reloaded, since then.
+      appended to, not reloaded, since then, with no new users (a user's team decides what
+      answers an SQL, for all the leads the user touched).
 
     `onefunnel run` checks the last point and rebuilds in full otherwise
     (orchestration/defs/dbt/assets.py). When it updates, it tells dbt since when to look

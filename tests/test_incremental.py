@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.cli import main
+from orchestration.defs.dbt.assets import _rebuild_reason
+from orchestration.defs.dbt.project import BuildRecord
 from orchestration.lib.engines import compare
+from orchestration.lib.settings import Settings
 
 # A generated landing set whose daily drops are split into three deliveries.
 FIRST_DAY, LAST_DAY = "2026-03-01", "2026-03-31"
@@ -279,3 +283,38 @@ def test_a_changed_setting_rebuilds_the_incremental_tables(complete, tmp_path):
         "dbt_models.build.json",
         "dbt_staging.build.json",
     ]
+
+
+def test_what_updating_per_lead_would_miss_makes_the_models_rebuild_in_full(tmp_path):
+    settings = Settings(warehouse=tmp_path / "warehouse.duckdb", as_of=date(2026, 3, 28))
+    started = datetime(2026, 3, 28, 6, 0)
+    before, after = started - timedelta(days=1), started + timedelta(hours=1)
+    last = BuildRecord("fingerprint", date(2026, 3, 27), started)
+    build = BuildRecord("fingerprint", date(2026, 3, 28), started + timedelta(days=1))
+
+    def reason(loaded: list[tuple[str, datetime]], *, last=last, build=build, by_lead=True):
+        with duckdb.connect(str(settings.candidate)) as con:
+            con.execute("create schema if not exists raw")
+            con.execute(
+                "create or replace table raw.landing_files (entity varchar, loaded_at timestamp)"
+            )
+            con.executemany("insert into raw.landing_files values (?, ?)", loaded)
+        return _rebuild_reason(settings, last, build, by_lead)
+
+    appended = [("crm/leads", before), ("crm/leads", after), ("crm/users", before)]
+    assert reason(appended) is None
+    assert reason(appended + [("ads/google_ads", after)]) is None  # not an input of leads
+    assert "no record" in reason(appended, last=None)
+    assert "no record" in reason(appended, last=replace(last, fingerprint="older"))
+    earlier = replace(build, as_of=date(2026, 3, 20))
+    assert reason(appended, build=earlier) == (
+        "as_of 2026-03-20 is before 2026-03-27, the day they were built up to"
+    )
+    # staging is updated by key, whatever as_of: only the fingerprint counts there
+    assert reason(appended, build=earlier, by_lead=False) is None
+    assert reason([("crm/leads", after), ("crm/users", before)]) == (
+        "crm/leads was loaded again in full since they were built"
+    )
+    assert reason(appended + [("crm/users", after)]) == (
+        "crm/users received a new file since they were built"
+    )

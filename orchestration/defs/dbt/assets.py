@@ -121,25 +121,31 @@ def _rebuild_reason(
         return None
     if build.as_of < last.as_of:
         return f"as_of {build.as_of} is before {last.as_of}, the day they were built up to"
-    reloaded = _crm_entity_reloaded_since(settings, last.started)
-    if reloaded is not None:
-        return f"{reloaded} was loaded again in full since they were built"
-    return None
+    return _crm_change_not_per_lead(settings, last.started)
 
 
-def _crm_entity_reloaded_since(settings: Settings, started: datetime) -> str | None:
-    """A CRM entity whose every landing file was loaded after `started`: a reload, which
-    may have dropped records without a trace in the new rows."""
+def _crm_change_not_per_lead(settings: Settings, started: datetime) -> str | None:
+    """A change to the CRM since `started` that updating lead by lead would miss: an entity
+    whose every landing file was loaded since (a reload, which may have dropped records
+    without a trace in the new rows), or any new file of users (a user's team decides which
+    activities answer an SQL, for every lead they touched)."""
     try:
         with duckdb.connect(str(settings.candidate), read_only=True) as con:
             row = con.execute(
-                "select entity from raw.landing_files where entity like 'crm/%'"
-                " group by entity having min(loaded_at) >= ? order by entity limit 1",
-                [started],
+                "select entity, min(loaded_at) >= ? from raw.landing_files"
+                " where entity like 'crm/%' group by entity"
+                " having min(loaded_at) >= ? or (entity = 'crm/users' and max(loaded_at) >= ?)"
+                " order by entity limit 1",
+                [started] * 3,
             ).fetchone()
     except duckdb.Error as exc:
         return f"the record of loaded files could not be read ({exc})"
-    return row[0] if row else None
+    if row is None:
+        return None
+    entity, reloaded = row
+    if reloaded:
+        return f"{entity} was loaded again in full since they were built"
+    return f"{entity} received a new file since they were built"
 
 
 def lead_changes_environment(settings: Settings, last: BuildRecord) -> dict[str, str]:
