@@ -17,7 +17,7 @@ sla_targets as (
 
 ),
 
-waiting as (
+handovers_waiting as (
 
     select
         handovers_responded.*,
@@ -34,35 +34,35 @@ waiting as (
 judged as (
 
     select
-        handovers_responded.handover_month,
-        handovers_responded.segment,
-        handovers_responded.response_hours,
+        handovers_waiting.handover_month,
+        handovers_waiting.segment,
+        handovers_waiting.response_hours,
         sla_targets.response_hours as target_hours,
         case
-            when handovers_responded.first_response_at is not null then 1 else 0
+            when handovers_waiting.first_response_at is not null then 1 else 0
         end as is_responded,
         case
-            when handovers_responded.response_hours <= sla_targets.response_hours then 1 else 0
+            when handovers_waiting.response_hours <= sla_targets.response_hours then 1 else 0
         end as is_within_sla,
         case
-            when handovers_responded.response_hours > sla_targets.response_hours then 1 else 0
+            when handovers_waiting.response_hours > sla_targets.response_hours then 1 else 0
         end as is_late_response,
         case
-            when handovers_responded.first_response_at is null
-                and handovers_responded.hours_open_at_as_of > sla_targets.response_hours
+            when handovers_waiting.first_response_at is null
+                and handovers_waiting.hours_open_at_as_of > sla_targets.response_hours
                 then 1
             else 0
         end as is_unanswered_breach,
         case
-            when handovers_responded.first_response_at is null
-                and handovers_responded.hours_open_at_as_of <= sla_targets.response_hours
+            when handovers_waiting.first_response_at is null
+                and handovers_waiting.hours_open_at_as_of <= sla_targets.response_hours
                 then 1
             else 0
         end as is_pending
 
-    from waiting as handovers_responded
+    from handovers_waiting
     left join sla_targets
-        on sla_targets.segment = handovers_responded.segment
+        on sla_targets.segment = handovers_waiting.segment
 
 ),
 
