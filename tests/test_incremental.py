@@ -59,8 +59,7 @@ def deliver(complete: Path, landing: Path, up_to: str) -> None:
 
 
 def loads(warehouse: Path) -> dict[str, tuple[str, int]]:
-    candidate = warehouse.with_name(warehouse.stem + ".candidate.duckdb")
-    with duckdb.connect(str(candidate), read_only=True) as con:
+    with duckdb.connect(str(Settings(warehouse=warehouse).candidate), read_only=True) as con:
         rows = con.execute("select entity, mode, files_read from raw.ingestion_log").fetchall()
     return {entity: (mode, files_read) for entity, mode, files_read in rows}
 
@@ -81,7 +80,7 @@ def fetch_without_load_times(warehouse: Path) -> compare.Fetch:
 
 def assert_same_tables(incremental: Path, full: Path) -> None:
     built = {
-        name: warehouse.with_name(warehouse.stem + ".candidate.duckdb")
+        name: Settings(warehouse=warehouse).candidate
         for name, warehouse in (("incremental", incremental), ("full", full))
     }
     tables = compare.duckdb_tables(built["full"], COMPARED_SCHEMAS)
@@ -182,8 +181,7 @@ def move_a_handover_to_another_lead(landing: Path, day: str) -> tuple[str, str]:
 
 def leads_to_update(warehouse: Path) -> tuple[int, int]:
     """How many leads the last run computed again, and how many leads there are."""
-    candidate = warehouse.with_name(warehouse.stem + ".candidate.duckdb")
-    with duckdb.connect(str(candidate), read_only=True) as con:
+    with duckdb.connect(str(Settings(warehouse=warehouse).candidate), read_only=True) as con:
         return con.execute(
             "select (select count(*) from intermediate.int_leads_to_update),"
             " (select count(*) from core.fct_leads)"
@@ -257,7 +255,7 @@ def test_a_changed_setting_rebuilds_the_incremental_tables(complete, tmp_path):
     """Staging keeps the rows it stored; what it was built with is fingerprinted (project
     files, dbt version, target, time zone, base currency) and a change rebuilds it in full."""
     landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
-    candidate = warehouse.with_name("warehouse.candidate.duckdb")
+    candidate = Settings(warehouse=warehouse).candidate
     deliver(complete, landing, FIRST_CUT)
     run(landing, warehouse, FIRST_CUT)
 
