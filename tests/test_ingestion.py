@@ -4,7 +4,7 @@ import duckdb
 import pytest
 
 from orchestration.lib.entities import entity
-from orchestration.lib.ingestion import load_entity
+from orchestration.lib.ingestion import _number_lines, load_entity
 from orchestration.lib.landing import IngestionError, discover
 from tests.conftest import write_csv
 
@@ -171,6 +171,22 @@ def test_parquet_rows_are_numbered_from_one(con, tmp_path: Path):
         ("U1", 1),
         ("U3", 3),
     ]
+
+
+@pytest.mark.parametrize("interleaved", [False, True], ids=["files in turn", "interleaved"])
+def test_lines_count_the_rejected_lines_between_good_records(con, interleaved):
+    # Good records of a.csv at lines 2, 3, 5, 8 (4, 6 and 7 rejected) and of b.csv at 2, 3.
+    # Read tables hold each file's rows together; interleaved rows take the counted path.
+    rows = [("a", "r1"), ("a", "r2"), ("a", "r3"), ("a", "r4"), ("b", "s1"), ("b", "s2")]
+    if interleaved:
+        rows = [rows[0], rows[4], rows[1], rows[5], rows[2], rows[3]]
+    con.execute("create temp table t_read (value varchar, _landing_path varchar)")
+    con.executemany("insert into t_read values (?, ?)", [(v, p) for p, v in rows])
+    con.execute("create temp table malformed (path varchar, line bigint)")
+    con.execute("insert into malformed values ('a', 4), ('a', 6), ('a', 7)")
+    _number_lines(con, "t", 0)
+    numbered = con.execute("select value, _landing_line from t order by value").fetchall()
+    assert numbered == [("r1", 2), ("r2", 3), ("r3", 5), ("r4", 8), ("s1", 2), ("s2", 3)]
 
 
 def test_missing_required_column_names_file_and_column(con, tmp_path: Path):

@@ -205,13 +205,15 @@ def _value_checks(entity: Entity, enum_values: dict[str, tuple[str, ...]]):
 
 def _read_files(
     con: duckdb.DuckDBPyConnection, entity: Entity, files: list[LandingFile], scratch: Path
-):
-    """Read every file into temp table `landed` (all VARCHAR, with file and line) and the
-    structurally broken CSV lines into temp table `malformed`.
+) -> list[str]:
+    """Read every file into temp tables (all VARCHAR, with the file's path), one per layout, and
+    the structurally broken CSV lines into temp table `malformed`; temp view `landed` shows
+    every row read with its line. Returns the names of the tables read.
 
     Files are read in groups of the same layout: CSV by header and delimiter, Parquet by
     column names and types (DuckDB reads a list of Parquet files with the first one's types).
-    A CSV file in another encoding is read from a UTF-8 copy in `scratch`."""
+    A CSV file in another encoding is read from a UTF-8 copy in `scratch`. Rows are copied
+    once, when read: line numbers, checks and the write to raw are computed over that copy."""
     groups: dict[tuple, list[LandingFile]] = defaultdict(list)
     read_paths: dict[LandingFile, str] = {}
     for file in files:
@@ -230,31 +232,26 @@ def _read_files(
     con.execute(
         "create or replace temp table landing_files (path varchar, relative varchar, rank integer)"
     )
-    con.executemany(
-        "insert into landing_files values (?, ?, ?)",
-        [(read_paths[f], f.relative, f.rank) for f in files],
+    con.execute(
+        "insert into landing_files select unnest(?), unnest(?), unnest(?)",
+        [[read_paths[f] for f in files], [f.relative for f in files], [f.rank for f in files]],
     )
     con.execute(
         "create or replace temp table malformed (path varchar, line bigint, column_name varchar,"
         " reason varchar, raw_text varchar)"
     )
-    parts = []
+    views, tables = [], []
     for group, (layout, group_files) in enumerate(groups.items()):
-        table = f"landed_{group}"
+        view = f"landed_{group}"
         paths = {f: read_paths[f] for f in group_files}
         if layout[0] == "csv":
-            _read_csv_group(con, table, paths, layout[2], group)
+            _read_csv_group(con, view, paths, layout[2], group)
         else:
-            _read_parquet_group(con, table, paths, layout[1])
-        parts.append(f"select * from {table}")
-    if len(parts) == 1:
-        # the usual case, one layout: renamed rather than copied
-        con.execute("drop table if exists landed")
-        con.execute("alter table landed_0 rename to landed")
-        return
-    con.execute("create or replace temp table landed as " + " union all by name ".join(parts))
-    for group in range(len(groups)):
-        con.execute(f"drop table if exists landed_{group}")
+            _read_parquet_group(con, view, paths, layout[1])
+        views.append(f"select * from {view}")
+        tables.append(f"{view}_read")
+    con.execute("create or replace temp view landed as " + " union all by name ".join(views))
+    return tables
 
 
 def _read_parquet_group(
@@ -266,13 +263,14 @@ def _read_parquet_group(
     _create_or_name_the_file(
         con,
         lambda listed: (
-            f"create or replace temp table {table} as select {columns},"
+            f"create or replace temp table {table}_read as select {columns},"
             " _landing_path, file_row_number + 1 as _landing_line"
             f" from read_parquet({listed}, filename = '_landing_path', file_row_number = true)"
         ),
         paths,
         "cannot be read as Parquet",
     )
+    con.execute(f"create or replace temp view {table} as select * from {table}_read")
 
 
 def _parquet_schema(con: duckdb.DuckDBPyConnection, file: LandingFile) -> tuple:
@@ -387,36 +385,62 @@ def _read_csv_group(
         group by s.file_path, r.line
         """
     )
-    # DuckDB keeps the file order of rows in a table it creates, so rowid is the record's
-    # position among the good records of its file; the lines of rejected records in between
-    # are added back to reach the line number in the file.
+    _number_lines(con, table, group)
+    con.execute(f"drop table if exists {rejects}")
+    con.execute(f"drop table if exists {scans}")
+
+
+def _number_lines(con: duckdb.DuckDBPyConnection, table: str, group: int) -> None:
+    """Temp view `table`: the rows of `{table}_read` with the line each came from.
+
+    DuckDB keeps the file order of rows in a table it creates, so a row's position among the
+    good records of its file is its rowid less the file's first; the lines of rejected records
+    in between are added back to reach the line number in the file (header = line 1)."""
+    offsets, steps = f"line_offsets_{group}", f"rejected_steps_{group}"
     con.execute(
         f"""
-        create or replace temp table {table} as
-        with numbered as (
-            select *, row_number() over (partition by _landing_path order by rowid) + 1 as _good_line
-            from {table}_read
-        ),
-        rejected as (
+        create or replace temp table {offsets} as
+        select _landing_path, min(rowid) as first_rowid,
+            max(rowid) - min(rowid) + 1 = count(*) as contiguous
+        from {table}_read group by _landing_path
+        """
+    )
+    contiguous = con.execute(f"select coalesce(bool_and(contiguous), true) from {offsets}")
+    read = f"{table}_read"
+    if contiguous.fetchone()[0]:
+        good_line = f"{read}.rowid - {offsets}.first_rowid + 2"
+    else:  # not seen, but then the position is counted rather than assumed
+        good_line = (
+            f"row_number() over (partition by {read}._landing_path order by {read}.rowid) + 1"
+        )
+    con.execute(
+        f"""
+        create or replace temp table {steps} as
+        with rejected as (
             select path, line - row_number() over (partition by path order by line) + 1 as first_good_line_after,
                 row_number() over (partition by path order by line) as rejected_before
             from malformed
-        ),
-        rejected_steps as (
-            select path, first_good_line_after, max(rejected_before) as rejected_before
-            from rejected group by all
         )
-        select numbered.* exclude (_good_line),
-            numbered._good_line + coalesce(rejected_steps.rejected_before, 0) as _landing_line
-        from numbered
-        asof left join rejected_steps
-            on numbered._landing_path = rejected_steps.path
-            and numbered._good_line >= rejected_steps.first_good_line_after
+        select path, first_good_line_after, max(rejected_before) as rejected_before
+        from rejected group by all
         """
     )
-    con.execute(f"drop table {table}_read")
-    con.execute(f"drop table if exists {rejects}")
-    con.execute(f"drop table if exists {scans}")
+    con.execute(
+        f"""
+        create or replace temp view {table} as
+        with numbered as (
+            select {table}_read.*, {good_line} as _good_line
+            from {table}_read
+            join {offsets} on {offsets}._landing_path = {table}_read._landing_path
+        )
+        select numbered.* exclude (_good_line),
+            numbered._good_line + coalesce({steps}.rejected_before, 0) as _landing_line
+        from numbered
+        asof left join {steps}
+            on numbered._landing_path = {steps}.path
+            and numbered._good_line >= {steps}.first_good_line_after
+        """
+    )
 
 
 @dataclass(frozen=True)
@@ -539,7 +563,17 @@ def load_entity(
     con.execute("begin transaction")
     try:
         load = _write_and_count(
-            con, entity, files, plan, checksums, rules, columns, loaded_at, pii_salt, started
+            con,
+            entity,
+            files,
+            plan,
+            checksums,
+            checks,
+            rules,
+            columns,
+            loaded_at,
+            pii_salt,
+            started,
         )
     except BaseException:
         con.execute("rollback")
@@ -554,6 +588,7 @@ def _write_and_count(
     files: list[LandingFile],
     plan: LoadPlan,
     checksums: dict[LandingFile, str],
+    checks: list[tuple[str, str, str]],
     rules: str,
     columns: tuple[list[str], list[str]],
     loaded_at: datetime,
@@ -562,24 +597,28 @@ def _write_and_count(
 ) -> EntityLoad:
     target = f"raw.{quote_ident(entity.table)}"
     if plan.mode != UNCHANGED:
-        _write_checked(con, entity, plan, target, *columns, loaded_at, pii_salt)
-        con.executemany(
-            "insert into raw.landing_files select ?, ?, ?, ?, coalesce(("
-            " select rows_read from read_counts where path = ?), 0), ?, ?",
-            [
-                (
-                    entity.path,
-                    f.relative,
-                    f.path.stat().st_size,
-                    checksums[f],
-                    f.relative,
-                    rules,
-                    loaded_at,
-                )
-                for f in plan.files
-            ],
+        _write_checked(con, entity, plan, target, *columns, checks, loaded_at, pii_salt)
+        con.execute(
+            """
+            insert into raw.landing_files
+            select $entity, loaded.relative, loaded.bytes, loaded.sha256,
+                coalesce(read_counts.rows_read, 0), $rules, $loaded_at
+            from (
+                select unnest($relative) as relative, unnest($bytes) as bytes,
+                    unnest($sha256) as sha256
+            ) as loaded
+            left join read_counts on read_counts.path = loaded.relative
+            """,
+            {
+                "entity": entity.path,
+                "relative": [f.relative for f in plan.files],
+                "bytes": [f.path.stat().st_size for f in plan.files],
+                "sha256": [checksums[f] for f in plan.files],
+                "rules": rules,
+                "loaded_at": loaded_at,
+            },
         )
-        con.execute("drop table if exists read_counts")
+        _drop_scratch(con)
     key_columns = ", ".join(f"trim({quote_ident(c)})" for c in entity.key)
     rows_staged, records = con.execute(
         f"select count(*), count(distinct ({key_columns})) from {target}"
@@ -624,20 +663,18 @@ def _read_and_check(
     plan: LoadPlan,
     checks: list[tuple[str, str, str]],
 ) -> tuple[list[str], list[str]]:
-    """Read `plan.files` into temp table `checked`, each row with the column and reason that
-    make it bad, if any, and their per-file row counts into temp `read_counts`; return the
-    columns read and those beyond the contract."""
+    """Read `plan.files` (temp view `landed`), put the rows with a bad value into temp table
+    `bad` with the first check each fails, and the per-file row counts into temp `read_counts`;
+    return the columns read and those beyond the contract."""
     spec_columns = [c.name for c in entity.columns]
     with tempfile.TemporaryDirectory(prefix="onefunnel-landing-") as scratch:
-        _read_files(con, entity, plan.files, Path(scratch))
+        tables_read = _read_files(con, entity, plan.files, Path(scratch))
+    paths_read = " union all ".join(f"select _landing_path as path from {t}" for t in tables_read)
     con.execute(
-        """
+        f"""
         create or replace temp table read_counts as
         select landing_files.relative as path, count(*) as rows_read
-        from (
-            select _landing_path as path from landed
-            union all select path from malformed
-        ) as read_rows
+        from ({paths_read} union all select path from malformed) as read_rows
         join landing_files on landing_files.path = read_rows.path
         group by landing_files.relative
         """
@@ -648,39 +685,33 @@ def _read_and_check(
         for c in landed_columns
         if c not in spec_columns and c not in ("_landing_path", "_landing_line")
     ]
-    bad_column = (
-        "case "
-        + " ".join(
-            f"when {condition} then {quote_literal(column)}" for column, _, condition in checks
-        )
-        + " end"
+    # A check of a column the files lack would judge NULLs, which pass every check.
+    failed_check = " ".join(
+        f"when {condition} then {number}"
+        for number, (column, _, condition) in enumerate(checks, start=1)
+        if column in landed_columns
     )
-    bad_reason = (
-        "case "
-        + " ".join(
-            f"when {condition} then {quote_literal(reason)}" for _, reason, condition in checks
-        )
-        + " end"
-    )
-    select_columns = ", ".join(
-        quote_ident(c) if c in landed_columns else f"cast(null as varchar) as {quote_ident(c)}"
+    failed_check = f"case {failed_check} end" if failed_check else "cast(null as integer)"
+    record = ", ".join(
+        f"{quote_literal(c)}: {_landed_value(c, landed_columns)}"
         for c in [*spec_columns, *extra_columns]
     )
     con.execute(
         f"""
-        create or replace temp table checked as
-        select {select_columns},
-            landing_files.relative as _landing_file,
-            landed._landing_line,
-            landing_files.rank as _landing_file_rank,
-            {bad_column} as _bad_column,
-            {bad_reason} as _bad_reason,
-            landed._landing_path
-        from landed
-        join landing_files on landing_files.path = landed._landing_path
+        create or replace temp table bad as
+        select _landing_path, _landing_line, _failed_check,
+            cast(to_json({{{record}}}) as varchar) as raw_text
+        from (select *, {failed_check} as _failed_check from landed) as landed
+        where _failed_check is not null
         """
     )
     return landed_columns, extra_columns
+
+
+def _landed_value(column: str, landed_columns: list[str]) -> str:
+    if column in landed_columns:
+        return f"landed.{quote_ident(column)}"
+    return "cast(null as varchar)"
 
 
 def _write_checked(
@@ -690,19 +721,29 @@ def _write_checked(
     target: str,
     landed_columns: list[str],
     extra_columns: list[str],
+    checks: list[tuple[str, str, str]],
     loaded_at: datetime,
     pii_salt: str,
 ) -> None:
-    """The good rows of `checked` into raw (replacing the entity's rows, or after them when
-    appending), the bad and malformed ones into the quarantine."""
+    """The rows of `landed` not in `bad` into raw (replacing the entity's rows, or after them
+    when appending), the bad and malformed ones into the quarantine."""
     spec_columns = [c.name for c in entity.columns]
     hashes = "".join(f", {e}" for e in hash_expressions(entity.path, landed_columns))
+    columns = ", ".join(
+        f"{_landed_value(c, landed_columns)} as {quote_ident(c)}"
+        for c in [*spec_columns, *extra_columns]
+    )
     good_rows = f"""
-        select * exclude (_bad_column, _bad_reason, _landing_path){hashes},
+        select {columns},
+            landing_files.relative as _landing_file,
+            landed._landing_line,
+            landing_files.rank as _landing_file_rank{hashes},
             cast({quote_literal(loaded_at.isoformat(sep=" "))} as timestamp) as _loaded_at
-        from checked
-        where _bad_column is null
-        order by _landing_file_rank, _landing_line
+        from landed
+        join landing_files on landing_files.path = landed._landing_path
+        anti join bad
+            on bad._landing_path = landed._landing_path
+            and bad._landing_line = landed._landing_line
     """
     parameters = {"salt": pii_salt} if "$salt" in hashes else None
     if plan.mode == APPENDED:
@@ -717,15 +758,15 @@ def _write_checked(
         con.execute(f"create or replace table {target} as {good_rows}", parameters)
         con.execute("delete from raw.quarantine where entity = ?", [entity.path])
         con.execute("delete from raw.landing_files where entity = ?", [entity.path])
-    record_columns = ", ".join(
-        f"{quote_literal(c)}: {quote_ident(c)}" for c in [*spec_columns, *extra_columns]
-    )
+    check_columns = "[" + ", ".join(quote_literal(column) for column, _, _ in checks) + "]"
+    check_reasons = "[" + ", ".join(quote_literal(reason) for _, reason, _ in checks) + "]"
     con.execute(
         f"""
         insert into raw.quarantine
-        select ?, _landing_file, _landing_line, _bad_column, _bad_reason,
-            cast(to_json({{{record_columns}}}) as varchar), ?
-        from checked where _bad_column is not null
+        select ?, landing_files.relative, bad._landing_line,
+            {check_columns}[bad._failed_check], {check_reasons}[bad._failed_check],
+            bad.raw_text, ?
+        from bad join landing_files on landing_files.path = bad._landing_path
         union all
         select ?, landing_files.relative, malformed.line, malformed.column_name,
             malformed.reason, malformed.raw_text, ?
@@ -733,8 +774,25 @@ def _write_checked(
         """,
         [entity.path, loaded_at, entity.path, loaded_at],
     )
-    for table in ("landed", "checked", "malformed", "landing_files"):
-        con.execute(f"drop table if exists {table}")
+
+
+# What one entity's load leaves on its connection, dropped when the load is written.
+SCRATCH_TABLES = ("bad", "malformed", "landing_files", "read_counts")
+SCRATCH_PREFIXES = ("landed_", "line_offsets_", "rejected_steps_", "rejects_", "reject_scans_")
+
+
+def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    def scratch(name: str) -> bool:
+        return name in SCRATCH_TABLES or name == "landed" or name.startswith(SCRATCH_PREFIXES)
+
+    views = con.execute("select view_name from duckdb_views() where temporary").fetchall()
+    for (view,) in views:
+        if scratch(view):
+            con.execute(f"drop view if exists {quote_ident(view)}")
+    tables = con.execute("select table_name from duckdb_tables() where temporary").fetchall()
+    for (table,) in tables:
+        if scratch(table):
+            con.execute(f"drop table if exists {quote_ident(table)}")
 
 
 def _ensure_ingestion_log(con: duckdb.DuckDBPyConnection) -> None:
