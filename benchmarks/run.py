@@ -615,8 +615,8 @@ def write_results(results: list[SizeResult], args, command: str, loads: tuple[fl
         _separator(),
         *[table_row(s) for s in summaries],
         "",
-        "Columns: *ingest* = the `ingest_*` steps, *dbt build* = the `dbt_*` steps (seeds "
-        "and staging, then the models), *validations* = the `validate_*` steps, *publication* = "
+        "Columns: *ingest* = the `ingest_*` steps, *dbt build* = the `dbt_build` step (seeds, "
+        "staging and models, with their data tests), *validations* = the `validate_*` steps, *publication* = "
         "`published_warehouse` (each as `onefunnel run` reports it, to 0.1 s), *other* = the "
         "rest of the wall time of the `onefunnel run` process (interpreter start, imports, "
         "Dagster between steps, the run summary), *pipeline total* = that wall time. *floor* "

@@ -20,7 +20,7 @@ def build_definitions(settings: Settings, full_refresh: bool = False) -> dg.Defi
     return dg.Definitions(
         assets=[
             *ingestion_assets,
-            *dbt_assets_for(settings),
+            dbt_assets_for(settings),
             published_warehouse,
             *([alignment_report] if load_target(settings.target).writes_report else []),
         ],

@@ -29,8 +29,7 @@ def test_definitions_hold_the_whole_graph():
     assert {node.name for node in job.nodes} >= {
         "ingest_crm",
         "ingest_payments",
-        "dbt_staging",
-        "dbt_models",
+        "dbt_build",
         "validate_landing",
         "validate_sources",
         "validate_attribution_transition",

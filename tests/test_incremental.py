@@ -278,8 +278,7 @@ def test_a_changed_setting_rebuilds_the_incremental_tables(complete, tmp_path):
     run(landing, warehouse, FIRST_CUT, "--timezone", "Europe/Berlin")  # the later flag wins
     assert region_of_first_lead() != "staged by an older model"
     assert sorted(p.name for p in (tmp_path / "warehouse.dbt" / "duckdb").glob("*.build.json")) == [
-        "dbt_models.build.json",
-        "dbt_staging.build.json",
+        "dbt_build.build.json"
     ]
 
 
@@ -290,14 +289,14 @@ def test_what_updating_per_lead_would_miss_makes_the_models_rebuild_in_full(tmp_
     last = BuildRecord("fingerprint", date(2026, 3, 27), started)
     build = BuildRecord("fingerprint", date(2026, 3, 28), started + timedelta(days=1))
 
-    def reason(loaded: list[tuple[str, datetime]], *, last=last, build=build, by_lead=True):
+    def reason(loaded: list[tuple[str, datetime]], *, last=last, build=build):
         with duckdb.connect(str(settings.candidate)) as con:
             con.execute("create schema if not exists raw")
             con.execute(
                 "create or replace table raw.landing_files (entity varchar, loaded_at timestamp)"
             )
             con.executemany("insert into raw.landing_files values (?, ?)", loaded)
-        return _rebuild_reason(settings, last, build, by_lead)
+        return _rebuild_reason(settings, last, build)
 
     appended = [("crm/leads", before), ("crm/leads", after), ("crm/users", before)]
     assert reason(appended) is None
@@ -308,8 +307,6 @@ def test_what_updating_per_lead_would_miss_makes_the_models_rebuild_in_full(tmp_
     assert reason(appended, build=earlier) == (
         "as_of 2026-03-20 is before 2026-03-27, the day they were built up to"
     )
-    # staging is updated by key, whatever as_of: only the fingerprint counts there
-    assert reason(appended, build=earlier, by_lead=False) is None
     assert reason([("crm/leads", after), ("crm/users", before)]) == (
         "crm/leads was loaded again in full since they were built"
     )

@@ -277,7 +277,7 @@ def test_summary_is_printed(tmp_path, capsys):
     # files, read in this run (all: a first load), rows read, staged, quarantined, replaced,
     # records
     assert leads_line.split() == ["crm/leads", "2", "2", "6", "4", "2", "1", "3"]
-    assert "ingest_crm" in out and "dbt_models" in out and "validate_revenue" in out
+    assert "ingest_crm" in out and "dbt_build" in out and "validate_revenue" in out
     assert f"published {tmp_path / 'w.duckdb'}" in out
 
 

@@ -26,7 +26,7 @@ from tests.test_marts import landing_set
 AS_OF = "2026-03-10"
 ONEFUNNEL = str(Path(sys.executable).parent / "onefunnel")
 # Steps of the run at whose start the run is killed: ingestion, dbt, validation, publication
-KILL_POINTS = ("ingest_crm", "dbt_models", "validate_sources", "published_warehouse")
+KILL_POINTS = ("ingest_crm", "dbt_build", "validate_sources", "published_warehouse")
 
 
 def run_command(landing: Path, warehouse: Path) -> list[str]:
@@ -198,7 +198,7 @@ def test_a_second_run_refuses_while_one_is_writing(history, capsys):
     published = warehouse.read_bytes()
     first = start_run(landing, warehouse)
     try:
-        wait_for_step(first, "dbt_staging")
+        wait_for_step(first, "dbt_build")
         capsys.readouterr()
         status = main(
             ["run", "--landing", str(landing), "--warehouse", str(warehouse), "--as-of", AS_OF]

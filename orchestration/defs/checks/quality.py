@@ -1,9 +1,11 @@
 """Great Expectations suites as Dagster asset checks on the assets they guard.
 
-One check step per area (attribution transition, revenue, sources) validates the candidate
-warehouse with the area's suites. A suite with a critical expectation is a blocking check:
-when it fails, nothing downstream runs and publication refuses. Warnings fail with severity
-WARN: visible in the UI and the run summary, never blocking.
+One check step per area (landing, sources, attribution transition, revenue) validates the
+candidate warehouse with the area's suites. A suite with a critical expectation is a blocking
+check: when it fails, the steps after it do not run and publication refuses. Landing is
+validated before dbt; the other areas after the one dbt step, which stops what reads a table
+whose dbt tests failed. Warnings fail with severity WARN: visible in the UI and the run
+summary, never blocking.
 """
 
 from datetime import UTC, datetime
@@ -21,8 +23,8 @@ from orchestration.lib.quality.runner import (
 )
 from orchestration.lib.targets import load_target
 
-# One check step per stage of the graph: a blocking check must run between the step that
-# builds its asset and the steps that read it.
+# A blocking check runs between the step that builds its asset and the steps that read it:
+# landing before dbt, the rest between dbt and publication.
 CHECK_STEPS = {
     "validate_landing": ("sources.ingestion",),
     "validate_sources": tuple(

@@ -1,8 +1,10 @@
 """The dbt seeds and models as Dagster assets (dagster-dbt), grouped by layer.
 
-Two dbt invocations per run: seeds with staging, then the rest. Each costs seconds of dbt
-start-up whatever the data, so there are as few as the blocking checks allow. dbt's unit tests
-check the SQL, not the data: CI runs them (tests/test_dbt_unit_tests.py), the daily run does not.
+One dbt invocation per run builds the seeds, staging and every model, with their data tests:
+each dbt start costs seconds of imports and parsing whatever the data. dbt's own tests stop
+what reads a failed table; the Great Expectations suites run after the build and gate
+publication. dbt's unit tests check the SQL, not the data: CI runs them
+(tests/test_dbt_unit_tests.py), the daily run does not.
 """
 
 import json
@@ -52,8 +54,6 @@ def _dbt_build(
     context: AssetExecutionContext,
     dbt: DbtCliResource,
     settings: PipelineSettings,
-    extra_args: tuple[str, ...] = (),
-    updates_by_lead: bool = False,
 ):
     run_settings = settings.resolved()
     step = context.assets_def.node_def.name
@@ -64,16 +64,16 @@ def _dbt_build(
         run_settings.reporting_date(),
         datetime.now(UTC).replace(tzinfo=None),
     )
-    events, failure, changes = [], None, {}
+    events, failure, changes, extra_args = [], None, {}, ()
     if settings.full_refresh:
-        extra_args = (*extra_args, "--full-refresh")
+        extra_args = ("--full-refresh",)
     else:
         last = recorded_build(run_settings, step)
-        rebuild = _rebuild_reason(run_settings, last, build, updates_by_lead)
+        rebuild = _rebuild_reason(run_settings, last, build)
         if rebuild is not None:
-            context.log.info(f"dbt rebuilds every table of this step: {rebuild}")
-            extra_args = (*extra_args, "--full-refresh")
-        elif updates_by_lead and whole_step:
+            context.log.info(f"dbt rebuilds every table: {rebuild}")
+            extra_args = ("--full-refresh",)
+        elif whole_step:
             # a subset computes its lead-level models for every lead
             changes = lead_changes_environment(run_settings, last)
     with settings_environment(run_settings), environment(changes):
@@ -107,18 +107,14 @@ def _dbt_build(
         record_build(run_settings, step, build)
 
 
-def _rebuild_reason(
-    settings: Settings, last: BuildRecord | None, build: BuildRecord, updates_by_lead: bool
-) -> str | None:
-    """Why the step's incremental tables cannot be updated from the last build, if they
-    cannot (macros/updated_by_lead.sql lists what updating per lead relies on)."""
+def _rebuild_reason(settings: Settings, last: BuildRecord | None, build: BuildRecord) -> str | None:
+    """Why the incremental tables cannot be updated from the last build, if they cannot
+    (macros/updated_by_lead.sql lists what updating per lead relies on)."""
     if last is None or last.fingerprint != build.fingerprint:
         return (
             "no record of an earlier build of this warehouse from the same project files,"
             " dbt version, target and settings"
         )
-    if not updates_by_lead:
-        return None
     if build.as_of < last.as_of:
         return f"as_of {build.as_of} is before {last.as_of}, the day they were built up to"
     return _crm_change_not_per_lead(settings, last.started)
@@ -156,48 +152,30 @@ def lead_changes_environment(settings: Settings, last: BuildRecord) -> dict[str,
     }
 
 
-def build_dbt_assets(manifest: Path) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
-    """The two dbt steps, defined from `manifest`."""
-
-    # Staging is built on its own so that the source suites can validate it, and block, before
-    # anything counts from it (a blocking check cannot sit between models of one dbt step).
-    # The seeds come with it: they are small, and a step of their own would cost another dbt
-    # start.
-    @dbt_assets(
-        manifest=manifest,
-        project=project,
-        dagster_dbt_translator=translator,
-        select="resource_type:seed path:models/staging",
-        name="dbt_staging",
-    )
-    def dbt_staging(
-        context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings
-    ):
-        # Tests that also read an intermediate model run with the models.
-        yield from _dbt_build(context, dbt, settings, ("--indirect-selection", "cautious"))
+def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
+    """The dbt step, defined from `manifest`."""
 
     @dbt_assets(
         manifest=manifest,
         project=project,
         dagster_dbt_translator=translator,
-        select="path:models/intermediate path:models/marts",
-        name="dbt_models",
+        name="dbt_build",
     )
-    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
-        yield from _dbt_build(context, dbt, settings, updates_by_lead=True)
+    def dbt_build(context: AssetExecutionContext, dbt: DbtCliResource, settings: PipelineSettings):
+        yield from _dbt_build(context, dbt, settings)
 
-    return dbt_staging, dbt_models
-
-
-dbt_staging, dbt_models = build_dbt_assets(project.manifest_path)
+    return dbt_build
 
 
-def dbt_assets_for(settings: Settings) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
-    """The dbt steps of a run on `settings.target`: the ones above, unless the target's tests
+dbt_build = build_dbt_assets(project.manifest_path)
+
+
+def dbt_assets_for(settings: Settings) -> dg.AssetsDefinition:
+    """The dbt step of a run on `settings.target`: the one above, unless the target's tests
     have ids of their own (`target_manifest`)."""
     manifest = target_manifest(project, settings)
     if manifest == project.manifest_path:
-        return dbt_staging, dbt_models
+        return dbt_build
     return build_dbt_assets(manifest)
 
 
