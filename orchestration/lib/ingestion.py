@@ -778,7 +778,7 @@ def _write_checked(
 
 # What one entity's load leaves on its connection, dropped when the load is written.
 SCRATCH_TABLES = ("bad", "malformed", "landing_files", "read_counts")
-SCRATCH_PREFIXES = ("landed_", "line_offsets_", "rejected_steps_", "rejects_", "reject_scans_")
+SCRATCH_PREFIXES = ("landed_", "line_offsets_", "rejected_steps_")
 
 
 def _drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
