@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from orchestration.lib.quality.catalog import SOURCE_RULES, VALIDATIONS, WARNING, Bounds, validation
+from orchestration.lib.quality import project
 from orchestration.lib.quality.project import (
     GX_DIR,
     copy_project,
@@ -397,3 +398,33 @@ def test_committed_project_is_what_the_catalogue_declares(tmp_path, monkeypatch)
         p: p.read_bytes() for p in copy.rglob("*") if p.is_file() and "uncommitted" not in p.parts
     }
     assert after == before
+
+
+def test_only_the_newest_runs_results_and_pages_are_kept(tmp_path, monkeypatch):
+    # Every Data Docs index build reads each result kept: a daily run must not keep them all.
+    monkeypatch.setattr(project, "VALIDATION_RUNS_KEPT", 2)
+    warehouse = tmp_path / "frames.duckdb"
+    settings = Settings(warehouse=tmp_path / "warehouse.duckdb", as_of=date(2026, 3, 10))
+    with duckdb.connect(str(warehouse)) as con:
+        con.register("given", GOOD_FRAMES["revenue.fx_coverage"])
+        con.execute("create table frame as select * from given")
+    table = dataclasses.replace(
+        validation("revenue.fx_coverage"), frame_sql=lambda _: "select * from frame"
+    )
+
+    def kept() -> tuple[list, list]:
+        results = sorted(p.parent.name for p in settings.validation_results.rglob("*.json"))
+        pages = sorted(p.parent.name for p in (settings.data_docs / "validations").rglob("*.html"))
+        return results, pages
+
+    run_times = []
+    for _ in range(4):
+        (outcome,) = run_duckdb_validations(warehouse, settings, (table,), Bounds())
+        assert outcome.passed
+        results, pages = kept()
+        run_times.append(max(results))
+    assert len(set(run_times)) == 4
+    assert kept() == (run_times[-2:], run_times[-2:])
+    index = (settings.data_docs / "index.html").read_text()
+    assert run_times[-1] in index
+    assert run_times[0] not in index

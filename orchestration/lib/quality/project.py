@@ -28,6 +28,11 @@ BATCH_DEFINITION = "whole_frame"
 RESULTS_VARIABLE = "ONEFUNNEL_GX_VALIDATION_RESULTS"
 DATA_DOCS_VARIABLE = "ONEFUNNEL_GX_DATA_DOCS"
 UNCOMMITTED = GX_DIR / "uncommitted"
+# Each suite's results of this many runs, the newest, stay beside the warehouse with their
+# Data Docs pages. Every build of the Data Docs index reads every result kept, so an unbounded
+# history would make each daily run slower than the one before. What every check of every run
+# concluded stays in the warehouse (`audit.check_results`).
+VALIDATION_RUNS_KEPT = 14
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -103,10 +108,31 @@ def add_checkpoint(context, validation: Validation, batch_definition, wanted_for
 
 def build_run_docs(context, checkpoint_results) -> None:
     """Data Docs pages of these results, and the index once: each index build reads every
-    result kept beside the warehouse."""
-    context.build_data_docs(
-        resource_identifiers=[key for result in checkpoint_results for key in result.run_results]
+    result kept beside the warehouse. The results of the same suites older than the newest
+    VALIDATION_RUNS_KEPT are removed first, and the index build drops their pages."""
+    new_keys = [key for result in checkpoint_results for key in result.run_results]
+    prune_validation_results(
+        context, {key.expectation_suite_identifier.name for key in new_keys}, VALIDATION_RUNS_KEPT
     )
+    context.build_data_docs(resource_identifiers=new_keys)
+
+
+def prune_validation_results(context, suites: set[str], runs_kept: int) -> int:
+    """Remove the results of `suites` older than each suite's newest `runs_kept`; return how
+    many were removed."""
+    store = context.validation_results_store
+    by_suite: dict[str, list] = {}
+    for key in store.list_keys():
+        suite = key.expectation_suite_identifier.name
+        if suite in suites:
+            by_suite.setdefault(suite, []).append(key)
+    removed = 0
+    for keys in by_suite.values():
+        keys.sort(key=lambda key: key.run_id.run_time, reverse=True)
+        for key in keys[runs_kept:]:
+            store.remove_key(key)
+            removed += 1
+    return removed
 
 
 def result_format(validation: Validation) -> dict:
