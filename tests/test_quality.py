@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.lib.quality.catalog import SOURCE_RULES, VALIDATIONS, WARNING, Bounds, validation
 from orchestration.lib.quality import project
+from orchestration.lib.quality.catalog import SOURCE_RULES, VALIDATIONS, WARNING, Bounds, validation
 from orchestration.lib.quality.project import (
     GX_DIR,
     copy_project,
