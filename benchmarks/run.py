@@ -358,6 +358,7 @@ def link_tree(source: Path, target: Path, keep) -> list[Path]:
 class Increment:
     setup: Run  # the full run as of the day before, not counted
     runs: list[Run]
+    quiet_runs: list[Run]  # the same day with no new file: what a run costs whatever the data
     floor: Run
     rows_new: int
 
@@ -376,6 +377,15 @@ def daily_increment(landing: Path, work: Path, args) -> Increment:
     setup = pipeline(daily_landing, warehouse_dir, args, as_of=day_before)
     # symlinks as symlinks: the published Parquet set is a link publication replaces
     shutil.copytree(warehouse_dir, day_before_state, symlinks=True)
+    quiet_runs = []
+    for attempt in range(1, args.repeat + 1):
+        shutil.rmtree(warehouse_dir)
+        shutil.copytree(day_before_state, warehouse_dir, symlinks=True)
+        run = pipeline(daily_landing, warehouse_dir, args, as_of=END, fresh=False)
+        quiet_runs.append(run)
+        print(f"  [{attempt}/{args.repeat}] no new file {run.seconds:7.2f} s  "
+              f"peak {gb(run.peak_rss)}  load ≤ {run.load_max:.2f}  "
+              + "  ".join(f"{k} {v:.1f}" for k, v in run.stages.items()), flush=True)  # fmt: skip
     runs = []
     for attempt in range(1, args.repeat + 1):
         shutil.rmtree(warehouse_dir)
@@ -398,7 +408,7 @@ def daily_increment(landing: Path, work: Path, args) -> Increment:
         sys.exit(1)
     print(f"  marts equal: floor as of {END} = published by the last increment", flush=True)
     rows_new = sum(sum(1 for _ in path.open("rb")) - 1 for path in new_files)
-    return Increment(setup, runs, floor_run, rows_new)
+    return Increment(setup, runs, quiet_runs, floor_run, rows_new)
 
 
 def compare(floor_db: Path, warehouse: Path, limit: int = 10) -> list[str]:
@@ -486,6 +496,8 @@ class SizeResult:
             "increment_rows": self.increment.rows_new,
             "increment_share": median([r.seconds for r in self.increment.runs]) / total,
             "increment_peak": max(r.peak_rss for r in self.increment.runs),
+            "quiet": median([r.seconds for r in self.increment.quiet_runs]),
+            "quiet_share": median([r.seconds for r in self.increment.quiet_runs]) / total,
         }
 
 
@@ -493,7 +505,7 @@ HEADER = (
     "| leads | landing rows | generate s | floor s | floor SQL s | ingest s | dbt build s | validations s "
     "| publication s | other s | pipeline total s | pipeline ÷ floor | peak RSS pipeline "
     "| peak RSS floor | rows/s pipeline | rows/s floor | 1-day increment s "
-    "| increment ÷ full | max load |"
+    "| increment ÷ full | day without new files s | that ÷ full | max load |"
 )
 
 
@@ -505,7 +517,8 @@ def table_row(s: dict) -> str:
         f"| {s['dbt']:.1f} | {s['validations']:.1f} | {s['publication']:.1f} | {s['other']:.1f} "
         f"| {s['total']:.1f} | {s['ratio']:.1f}× | {gb(s['peak'])} | {gb(s['floor_peak'])} "
         f"| {s['rows_per_s']:,.0f} | {s['floor_rows_per_s']:,.0f} | {s['increment']:.1f} "
-        f"| {100 * s['increment_share']:.0f} % | {s['load_max']:.2f} |"
+        f"| {100 * s['increment_share']:.0f} % | {s['quiet']:.1f} | {100 * s['quiet_share']:.0f} % "
+        f"| {s['load_max']:.2f} |"
     )
 
 
@@ -626,7 +639,10 @@ def write_results(results: list[SizeResult], args, command: str, loads: tuple[fl
         "child), sampled every 50 ms. rows/s = landing rows read (all entities) ÷ total "
         "seconds. *generate* = wall time of `onefunnel generate` when the set was written "
         "(cached sets keep the time of that first generation). *1-day increment* = wall time "
-        "of the incremental run; *increment ÷ full* = that ÷ *pipeline total*.",
+        "of the incremental run; *increment ÷ full* = that ÷ *pipeline total*. *day without "
+        "new files* = wall time of the same run on the same warehouse state, as of the same "
+        "day, with none of that day's drops: what a daily run costs whatever the data of the "
+        "day (median of as many runs; its marts are not compared).",
     ]
     largest = max(summaries, key=lambda s: s["rows"])
     lines += ["", f"Targets of the issue, checked at the largest size run ({largest['size']}):", ""]
