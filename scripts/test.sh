@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv when missing, installs the project into it, then runs the linters
-# (scripts/lint.sh: ruff and sqlfluff), the tests, and the PostgreSQL lane.
+# (scripts/lint.sh: ruff and sqlfluff), the tests, and the PostgreSQL lane (and in CI the Spark
+# lane).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -30,3 +31,9 @@ fi
 # The same models on PostgreSQL, their marts compared with DuckDB's (a throwaway server on
 # 127.0.0.1; installed from Debian's packages when missing).
 scripts/test-engines.sh postgres
+# And on Spark, in CI: a local Spark in a temporary folder (pyspark and, as root, Java 17 are
+# installed when missing). It takes minutes for a few dozen rows, each node being a Spark job,
+# so a local run leaves it to `scripts/test-engines.sh spark`.
+if [ "${CI:-}" = "true" ]; then
+    scripts/test-engines.sh spark
+fi
