@@ -342,6 +342,12 @@ def is_last_day_drop(relative: Path) -> bool:
     return len(relative.parts) == 3 and relative.stem == END
 
 
+def print_progress(attempt: int, repeat: int, label: str, run: Run) -> None:
+    print(f"  [{attempt}/{repeat}] {label:<9} {run.seconds:7.2f} s  peak {gb(run.peak_rss)}  "
+          f"load ≤ {run.load_max:.2f}  "
+          + "  ".join(f"{k} {v:.1f}" for k, v in run.stages.items()), flush=True)  # fmt: skip
+
+
 def link_tree(source: Path, target: Path, keep) -> list[Path]:
     """Hard-link the files of `source` for which `keep(relative path)` into `target`."""
     linked = []
@@ -377,25 +383,19 @@ def daily_increment(landing: Path, work: Path, args) -> Increment:
     setup = pipeline(daily_landing, warehouse_dir, args, as_of=day_before)
     # symlinks as symlinks: the published Parquet set is a link publication replaces
     shutil.copytree(warehouse_dir, day_before_state, symlinks=True)
-    quiet_runs = []
-    for attempt in range(1, args.repeat + 1):
+
+    def run_as_of_end(attempt: int, label: str) -> Run:
         shutil.rmtree(warehouse_dir)
         shutil.copytree(day_before_state, warehouse_dir, symlinks=True)
         run = pipeline(daily_landing, warehouse_dir, args, as_of=END, fresh=False)
-        quiet_runs.append(run)
-        print(f"  [{attempt}/{args.repeat}] no new file {run.seconds:7.2f} s  "
-              f"peak {gb(run.peak_rss)}  load ≤ {run.load_max:.2f}  "
-              + "  ".join(f"{k} {v:.1f}" for k, v in run.stages.items()), flush=True)  # fmt: skip
+        print_progress(attempt, args.repeat, label, run)
+        return run
+
+    quiet_runs = [run_as_of_end(attempt, "no new file") for attempt in range(1, args.repeat + 1)]
     runs = []
     for attempt in range(1, args.repeat + 1):
-        shutil.rmtree(warehouse_dir)
-        shutil.copytree(day_before_state, warehouse_dir, symlinks=True)
         link_tree(held, daily_landing, lambda relative: True)
-        run = pipeline(daily_landing, warehouse_dir, args, as_of=END, fresh=False)
-        runs.append(run)
-        print(f"  [{attempt}/{args.repeat}] increment {run.seconds:7.2f} s  "
-              f"peak {gb(run.peak_rss)}  load ≤ {run.load_max:.2f}  "
-              + "  ".join(f"{k} {v:.1f}" for k, v in run.stages.items()), flush=True)  # fmt: skip
+        runs.append(run_as_of_end(attempt, "increment"))
         for path in held.rglob("*"):
             if path.is_file():
                 (daily_landing / path.relative_to(held)).unlink()
@@ -472,6 +472,7 @@ class SizeResult:
         p, f = self.pipelines, self.floors
         total = median([r.seconds for r in p])
         floor_total = median([r.seconds for r in f])
+        quiet = median([r.seconds for r in self.increment.quiet_runs])
         return {
             "size": size_label(self.leads),
             "rows": self.rows_read,
@@ -496,8 +497,8 @@ class SizeResult:
             "increment_rows": self.increment.rows_new,
             "increment_share": median([r.seconds for r in self.increment.runs]) / total,
             "increment_peak": max(r.peak_rss for r in self.increment.runs),
-            "quiet": median([r.seconds for r in self.increment.quiet_runs]),
-            "quiet_share": median([r.seconds for r in self.increment.quiet_runs]) / total,
+            "quiet": quiet,
+            "quiet_share": quiet / total,
         }
 
 
@@ -708,9 +709,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"peak {gb(f.peak_rss)}  load ≤ {f.load_max:.2f}", flush=True)  # fmt: skip
             p = pipeline(landing.path, work / "pipeline", args)
             pipelines.append(p)
-            print(f"  [{attempt}/{args.repeat}] pipeline  {p.seconds:7.2f} s  "
-                  f"peak {gb(p.peak_rss)}  load ≤ {p.load_max:.2f}  "
-                  + "  ".join(f"{k} {v:.1f}" for k, v in p.stages.items()), flush=True)  # fmt: skip
+            print_progress(attempt, args.repeat, "pipeline", p)
             problems = compare(floor_db, work / "pipeline" / "warehouse.duckdb")
             if problems:
                 print("\nFLOOR AND PIPELINE DIFFER — the floor is not an honest floor:")

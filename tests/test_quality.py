@@ -421,7 +421,7 @@ def test_only_the_newest_runs_results_and_pages_are_kept(tmp_path, monkeypatch):
     for _ in range(4):
         (outcome,) = run_duckdb_validations(warehouse, settings, (table,), Bounds())
         assert outcome.passed
-        results, pages = kept()
+        results, _ = kept()
         run_times.append(max(results))
     assert len(set(run_times)) == 4
     assert kept() == (run_times[-2:], run_times[-2:])

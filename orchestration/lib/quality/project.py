@@ -117,22 +117,18 @@ def build_run_docs(context, checkpoint_results) -> None:
     context.build_data_docs(resource_identifiers=new_keys)
 
 
-def prune_validation_results(context, suites: set[str], runs_kept: int) -> int:
-    """Remove the results of `suites` older than each suite's newest `runs_kept`; return how
-    many were removed."""
+def prune_validation_results(context, suites: set[str], runs_kept: int) -> None:
+    """Remove the results of `suites` older than each suite's newest `runs_kept`."""
     store = context.validation_results_store
     by_suite: dict[str, list] = {}
     for key in store.list_keys():
         suite = key.expectation_suite_identifier.name
         if suite in suites:
             by_suite.setdefault(suite, []).append(key)
-    removed = 0
     for keys in by_suite.values():
         keys.sort(key=lambda key: key.run_id.run_time, reverse=True)
         for key in keys[runs_kept:]:
             store.remove_key(key)
-            removed += 1
-    return removed
 
 
 def result_format(validation: Validation) -> dict:
