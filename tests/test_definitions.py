@@ -144,3 +144,24 @@ def test_dbt_starts_without_dagster_dbts_in_process_dbt_setup(tmp_path, monkeypa
     assert invocation.adapter is None
     assert spawned == []  # no `dbt --version` before dbt itself
     assert (tmp_path / "manifest.json").exists()
+
+
+def test_loading_the_definitions_leaves_great_expectations_unimported():
+    # Importing them takes seconds: `dagster dev`, the CLI and a run's start need only the
+    # checks' names; the validation steps import them when they run.
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from orchestration.definitions import defs\n"
+            "defs.resolve_asset_graph()\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in"
+            " ('great_expectations', 'pandas')))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_DIR,
+    )
+    assert loaded.stdout.strip() == "[]"

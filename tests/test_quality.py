@@ -362,6 +362,12 @@ def test_warning_fails_without_blocking(validate, name, frame):
     assert not any(o.critical_failures for o in failed)
 
 
+@pytest.mark.parametrize("suite", VALIDATIONS, ids=[v.name for v in VALIDATIONS])
+def test_a_suite_blocks_exactly_when_it_has_a_critical_expectation(suite):
+    severities = {str(getattr(e.severity, "value", e.severity)) for e in suite.expectations()}
+    assert suite.blocking == (severities != {WARNING}), severities
+
+
 def test_bounds_come_from_the_environment():
     bounds = Bounds.from_environment(
         {"ONEFUNNEL_MAX_REJECTED_SHARE": "0.8", "ONEFUNNEL_MAX_SOURCE_LAG_DAYS": "10"}

@@ -6,9 +6,9 @@ import csv
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from orchestration.lib.paths import SEEDS_DIR
 from orchestration.lib.publication import (
@@ -18,6 +18,9 @@ from orchestration.lib.publication import (
 )
 from orchestration.lib.quality.catalog import WARNING, Bounds, Validation
 from orchestration.lib.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXAMPLES = 5
 

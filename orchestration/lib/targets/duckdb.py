@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from orchestration.lib import publication
-from orchestration.lib.quality import runner, sql
+from orchestration.lib.quality import runner
 from orchestration.lib.settings import Settings
 from orchestration.lib.targets import LandEntity
 
@@ -25,6 +25,8 @@ class DuckdbTarget:
         yield lambda con, entity: None
 
     def run_validations(self, settings: Settings, validations) -> list[runner.Outcome]:
+        from orchestration.lib.quality import sql
+
         return sql.run_duckdb_validations(settings.candidate, settings, validations)
 
     def publish(self, settings: Settings, record, check_results: list[dict]) -> list[str]:
