@@ -434,3 +434,27 @@ def test_only_the_newest_runs_results_and_pages_are_kept(tmp_path, monkeypatch):
     index = (settings.data_docs / "index.html").read_text()
     assert run_times[-1] in index
     assert run_times[0] not in index
+
+
+def test_a_failed_suite_keeps_one_result_which_names_the_offending_rows(tmp_path):
+    # A suite runs for its verdict first; a failure runs it again for the rows, and only that
+    # second result stays in the store and in Data Docs.
+    warehouse = tmp_path / "frames.duckdb"
+    settings = Settings(warehouse=tmp_path / "warehouse.duckdb", as_of=date(2026, 3, 10))
+    with duckdb.connect(str(warehouse)) as con:
+        con.register("given", with_values(GOOD_FRAMES["revenue.fx_coverage"], has_fx_rate=False))
+        con.execute("create table frame as select * from given")
+    table = dataclasses.replace(
+        validation("revenue.fx_coverage"), frame_sql=lambda _: "select * from frame"
+    )
+    (outcome,) = run_duckdb_validations(warehouse, settings, (table,), Bounds())
+    assert outcome.failures[0].examples == ["payment/P1/EUR"]
+    (stored,) = settings.validation_results.rglob("*.json")
+    result = json.loads(stored.read_text())
+    (failed,) = [r for r in result["results"] if not r["success"]]
+    assert failed["result"]["unexpected_count"] == 1
+    assert failed["result"]["partial_unexpected_index_list"] == [
+        {"money_row": "payment", "row_key": "P1", "currency": "EUR", "has_fx_rate": False}
+    ]
+    (page,) = (settings.data_docs / "validations").rglob("*.html")
+    assert page.parent.name == stored.parent.name
