@@ -39,30 +39,33 @@ marketing_costs_monthly as (
 
 ),
 
+-- Each fact's earliest day: a day is a time-zone conversion away from an instant, and the
+-- earliest day is the day of the earliest instant, so one conversion per fact, not per row.
+-- A fact whose earliest day is after as_of has no day up to it, as the filter below finds.
 fact_days as (
 
-    select created_date as fact_date from leads_channel_resolved
+    select min(created_date) as fact_date from leads_channel_resolved
 
     union all
 
     -- a handover is a lead event, which may be dated before its lead's creation
-    select {{ reporting_date('occurred_at') }} from lead_events
+    select {{ reporting_date('min(occurred_at)') }} from lead_events
 
     union all
 
-    select created_date from deals
+    select min(created_date) from deals
 
     union all
 
-    select paid_date from payments
+    select min(paid_date) from payments
 
     union all
 
-    select spend_date from ad_spend_daily
+    select min(spend_date) from ad_spend_daily
 
     union all
 
-    select cost_month from marketing_costs_monthly
+    select min(cost_month) from marketing_costs_monthly
 
 ),
 
