@@ -630,7 +630,8 @@ def write_results(results: list[SizeResult], args, command: str, loads: tuple[fl
         *[table_row(s) for s in summaries],
         "",
         "Columns: *ingest* = the `ingest_*` steps, *dbt build* = the `dbt_build` step (seeds, "
-        "staging and models, with their data tests), *validations* = the `validate_*` steps, *publication* = "
+        "staging and models, with their data tests), *validations* = the `validate_*` steps "
+        "(the first of them imports Great Expectations, 2 to 3 s), *publication* = "
         "`published_warehouse` (each as `onefunnel run` reports it, to 0.1 s), *other* = the "
         "rest of the wall time of the `onefunnel run` process (interpreter start, imports, "
         "Dagster between steps, the run summary), *pipeline total* = that wall time. *floor* "
