@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 import zlib
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 from html.parser import HTMLParser
 from pathlib import Path
@@ -34,7 +34,7 @@ from orchestration.definitions import build_definitions
 from orchestration.defs.publication.assets import PUBLISHED_WAREHOUSE
 from orchestration.defs.reporting.assets import ALIGNMENT_REPORT
 from orchestration.lib.report import charts, reports_dir, write_alignment_report
-from orchestration.lib.report.figures import Periods
+from orchestration.lib.report.figures import Periods, day_start_utc, previous_month_start
 from orchestration.lib.settings import Settings
 from tests.conftest import query
 
@@ -308,6 +308,21 @@ def test_periods():
     assert january.previous_month == date(2025, 12, 1)
     assert january.previous_week.span == "Dec 21–27"
     assert january.week.span == "Dec 28 – Jan 3"
+
+
+def test_every_period_starts_within_the_days_the_report_reads():
+    # The report reads facts from the previous month's first day on, from its first instant
+    # in the reporting time zone, as the facts store it (UTC, no zone).
+    day = date(2025, 12, 1)
+    while day < date(2027, 1, 1):
+        periods = Periods(day)
+        starts = [periods.week.start, periods.previous_week.start, periods.month_to_date.start]
+        starts.append(periods.previous_month_to_date.start)
+        assert min(starts) >= previous_month_start(day), day
+        day += timedelta(days=1)
+    assert day_start_utc(date(2026, 2, 1), "America/Los_Angeles") == datetime(2026, 2, 1, 8)
+    assert day_start_utc(date(2026, 7, 1), "America/Los_Angeles") == datetime(2026, 7, 1, 7)
+    assert day_start_utc(date(2026, 2, 1), "Europe/Moscow") == datetime(2026, 1, 31, 21)
 
 
 def test_charts_are_well_formed_svg_with_and_without_data():

@@ -21,9 +21,10 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -222,19 +223,19 @@ select
     channel,
     count(*) as value
 from reached
-where reached_at is not null
+where reached_at >= $since_utc
 group by all
 """
 
 MONEY_DAYS_SQL = """
 select 'revenue' as measure, paid_date as day, segment, channel, sum(revenue_base) as value
 from core.fct_payments
-where status = 'succeeded' and paid_date <= $as_of
+where status = 'succeeded' and paid_date between $since and $as_of
 group by all
 union all
 select 'ad_spend', spend_date, 'unknown', channel, sum(spend_base)
 from core.fct_ad_spend_daily
-where spend_date <= $as_of
+where spend_date between $since and $as_of
 group by all
 """
 
@@ -243,6 +244,12 @@ def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None)
     cursor = con.execute(sql, params or {})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def day_start_utc(day: date, timezone: str) -> datetime:
+    """The UTC instant, as the facts store it (no zone), at which `day` begins in `timezone`."""
+    local_start = datetime.combine(day, time(), ZoneInfo(timezone))
+    return local_start.astimezone(UTC).replace(tzinfo=None)
 
 
 def read_figures(warehouse: Path) -> ReportFigures:
@@ -263,15 +270,22 @@ def read_figures(warehouse: Path) -> ReportFigures:
             run_id=p["run_id"],
             published_at=p["published_at"],
         )
-        params = {"as_of": figures.as_of}
-        stage_rows = con.execute(STAGE_DAYS_SQL, {"tz": figures.timezone}).fetchall()
-        money_rows = con.execute(MONEY_DAYS_SQL, params).fetchall()
+        # Every period the report shows starts on or after the previous month's first day
+        # (`Periods`): the days before it are not read, nor summed again for every figure.
+        first_day = previous_month_start(figures.as_of)
+        stage_rows = con.execute(
+            STAGE_DAYS_SQL,
+            {"tz": figures.timezone, "since_utc": day_start_utc(first_day, figures.timezone)},
+        ).fetchall()
+        money_rows = con.execute(
+            MONEY_DAYS_SQL, {"since": first_day, "as_of": figures.as_of}
+        ).fetchall()
         figures.daily = [
             DailyFact(measure, day, segment, channel, Decimal(value or 0))
             for measure, day, segment, channel, value in [*stage_rows, *money_rows]
-            if day <= figures.as_of
+            if first_day <= day <= figures.as_of
         ]
-        since = {"since": previous_month_start(figures.as_of)}
+        since = {"since": first_day}
         figures.funnel_monthly = _dicts(
             con,
             "select * from marts.funnel_conversion_monthly"
