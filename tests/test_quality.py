@@ -47,6 +47,14 @@ def parameters():
     }
 
 
+def frame_in_duckdb(warehouse, name: str, frame: pd.DataFrame):
+    """Validation `name` over `frame`, written as table `frame` of the DuckDB file `warehouse`."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.register("given", frame)
+        con.execute("create or replace table frame as select * from given")
+    return dataclasses.replace(validation(name), frame_sql=lambda _: "select * from frame")
+
+
 @pytest.fixture(params=["dataframe", "duckdb"])
 def validate(request, gx_context, parameters, tmp_path_factory):
     """`validate(name, frame)`: the outcomes of validation `name` on `frame`."""
@@ -57,10 +65,7 @@ def validate(request, gx_context, parameters, tmp_path_factory):
     settings = Settings(warehouse=folder / "warehouse.duckdb", as_of=date(2026, 3, 10))
 
     def on_duckdb(name, frame):
-        with duckdb.connect(str(warehouse)) as con:
-            con.register("given", frame)
-            con.execute("create or replace table frame as select * from given")
-        table = dataclasses.replace(validation(name), frame_sql=lambda _: "select * from frame")
+        table = frame_in_duckdb(warehouse, name, frame)
         return run_duckdb_validations(warehouse, settings, (table,), Bounds())
 
     return on_duckdb
@@ -411,12 +416,7 @@ def test_only_the_newest_runs_results_and_pages_are_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(project, "VALIDATION_RUNS_KEPT", 2)
     warehouse = tmp_path / "frames.duckdb"
     settings = Settings(warehouse=tmp_path / "warehouse.duckdb", as_of=date(2026, 3, 10))
-    with duckdb.connect(str(warehouse)) as con:
-        con.register("given", GOOD_FRAMES["revenue.fx_coverage"])
-        con.execute("create table frame as select * from given")
-    table = dataclasses.replace(
-        validation("revenue.fx_coverage"), frame_sql=lambda _: "select * from frame"
-    )
+    table = frame_in_duckdb(warehouse, "revenue.fx_coverage", GOOD_FRAMES["revenue.fx_coverage"])
 
     def kept() -> tuple[list, list]:
         results = sorted(p.parent.name for p in settings.validation_results.rglob("*.json"))
@@ -441,12 +441,8 @@ def test_a_failed_suite_keeps_one_result_which_names_the_offending_rows(tmp_path
     # second result stays in the store and in Data Docs.
     warehouse = tmp_path / "frames.duckdb"
     settings = Settings(warehouse=tmp_path / "warehouse.duckdb", as_of=date(2026, 3, 10))
-    with duckdb.connect(str(warehouse)) as con:
-        con.register("given", with_values(GOOD_FRAMES["revenue.fx_coverage"], has_fx_rate=False))
-        con.execute("create table frame as select * from given")
-    table = dataclasses.replace(
-        validation("revenue.fx_coverage"), frame_sql=lambda _: "select * from frame"
-    )
+    frame = with_values(GOOD_FRAMES["revenue.fx_coverage"], has_fx_rate=False)
+    table = frame_in_duckdb(warehouse, "revenue.fx_coverage", frame)
     (outcome,) = run_duckdb_validations(warehouse, settings, (table,), Bounds())
     assert outcome.failures[0].examples == ["payment/P1/EUR"]
     (stored,) = settings.validation_results.rglob("*.json")
