@@ -34,8 +34,8 @@ from orchestration.definitions import build_definitions
 from orchestration.defs.publication.assets import PUBLISHED_WAREHOUSE
 from orchestration.defs.reporting.assets import ALIGNMENT_REPORT
 from orchestration.lib.report import charts, reports_dir, write_alignment_report
-from orchestration.lib.report.figures import Periods, day_start_utc, previous_month_start
-from orchestration.lib.settings import Settings
+from orchestration.lib.report.figures import Periods, previous_month_start
+from orchestration.lib.settings import Settings, day_start_utc
 from tests.conftest import query
 
 MAR, FEB = date(2026, 3, 1), date(2026, 2, 1)

@@ -114,8 +114,7 @@ class Settings:
         """The instant, in UTC without a zone as the warehouse stores instants, at which the day
         after `day` begins in the reporting time zone: an instant before it is dated on or
         before `day`."""
-        next_day = datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(self.timezone))
-        return next_day.astimezone(UTC).replace(tzinfo=None)
+        return day_start_utc(day + timedelta(days=1), self.timezone)
 
     def for_run(self) -> Settings:
         """These settings with `as_of` fixed, so every step of one run counts the same day."""
@@ -144,6 +143,13 @@ class Settings:
             # profiles.yml's `spark` output keeps its tables there (read by no other target)
             **({ENV_PREFIX + "SPARK_DIR": str(self.spark_dir)} if self.target == "spark" else {}),
         }
+
+
+def day_start_utc(day: date, timezone: str) -> datetime:
+    """The instant, in UTC without a zone as the warehouse stores instants, at which `day`
+    begins in `timezone`."""
+    local_start = datetime.combine(day, time(), ZoneInfo(timezone))
+    return local_start.astimezone(UTC).replace(tzinfo=None)
 
 
 def parse_as_of(value: str) -> date:

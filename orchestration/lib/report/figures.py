@@ -21,12 +21,13 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
+
+from orchestration.lib.settings import day_start_utc
 
 STAGES = ("lead", "mql", "sql", "accepted", "won")
 STAGE_LABELS = {
@@ -244,12 +245,6 @@ def _dicts(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None)
     cursor = con.execute(sql, params or {})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def day_start_utc(day: date, timezone: str) -> datetime:
-    """The UTC instant, as the facts store it (no zone), at which `day` begins in `timezone`."""
-    local_start = datetime.combine(day, time(), ZoneInfo(timezone))
-    return local_start.astimezone(UTC).replace(tzinfo=None)
 
 
 def read_figures(warehouse: Path) -> ReportFigures:
